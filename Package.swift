@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+// VPPGateway: an HTTP/JSON + SSE gateway in front of FD.io VPP's binary API.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "VPPGateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vpp-gateway", targets: ["vpp-gateway"]),
+        .library(name: "VPPSchema", targets: ["VPPSchema"]),
+        .library(name: "VPPCodec", targets: ["VPPCodec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // JSON values, an exact-number JSON reader and a byte-level JSON writer.
+        .target(name: "VPPJSON", swiftSettings: strict),
+        // .api.json loading into an immutable schema.
+        .target(name: "VPPSchema", dependencies: ["VPPJSON"], swiftSettings: strict),
+        // Schema-driven binary <-> canonical JSON codec.
+        .target(name: "VPPCodec", dependencies: ["VPPSchema", "VPPJSON"], swiftSettings: strict),
+        // libmicrohttpd as a system library, and the small Swift server around it.
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+                       providers: [.apt(["libmicrohttpd-dev"])]),
+        .target(name: "HTTPServer",
+                dependencies: ["CMicroHTTPD", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        .executableTarget(
+            name: "vpp-gateway",
+            dependencies: [
+                "VPPSchema", "VPPCodec", "VPPJSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .target(name: "VPPTestSupport", path: "Tests/VPPTestSupport", swiftSettings: strict),
+        .testTarget(name: "VPPSchemaTests", dependencies: ["VPPSchema", "VPPTestSupport"], swiftSettings: strict),
+        .testTarget(name: "VPPCodecTests", dependencies: ["VPPCodec", "VPPSchema", "VPPJSON", "VPPTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+    ]
+)
