@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // VPPGateway: an HTTP/JSON + SSE gateway in front of FD.io VPP's binary API.
 import PackageDescription
+import Foundation
 
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -44,3 +45,9 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
     ]
 )
+
+// TEMPORARY (development only): lets one engineer build the codec layers while another
+// works on the HTTP server in the same checkout.
+if ProcessInfo.processInfo.environment["VPPGW_ONLY_CORE"] != nil {
+    package.targets.removeAll { ["HTTPServer", "HTTPServerTests", "CMicroHTTPD"].contains($0.name) }
+}

@@ -1,0 +1,206 @@
+import VPPJSON
+import VPPSchema
+
+/// The values of a message's header fields, which canonical JSON leaves out.
+public struct MessageHeader: Sendable, Equatable {
+    /// `_vl_msg_id`: per connection for all but memclnt (ids 1–28).
+    public var messageID: UInt16?
+    /// `client_index`: the `index` VPP returned in `sockclnt_create_reply`.
+    public var clientIndex: UInt32?
+    /// `context`: echoed by VPP in replies and details.
+    public var context: UInt32?
+
+    /// Header values; nil means "not given" (encode: take it from the JSON or use 0).
+    public init(messageID: UInt16? = nil, clientIndex: UInt32? = nil, context: UInt32? = nil) {
+        self.messageID = messageID
+        self.clientIndex = clientIndex
+        self.context = context
+    }
+}
+
+/// A decoded message: canonical JSON bytes plus what JSON does not carry.
+public struct DecodedMessage: Sendable {
+    /// The message definition.
+    public let message: MessageDef
+    /// Canonical JSON, UTF-8.
+    public let json: [UInt8]
+    /// Header values found in the bytes (nil when the message has no such field).
+    public let header: MessageHeader
+    /// Bytes after the layout's end. VPP accepts longer messages (api_shared.c:519-536), so
+    /// they are not an error, but callers may report them.
+    public let trailingBytes: Int
+
+    /// The JSON as text.
+    public var jsonText: String { String(decoding: json, as: UTF8.self) }
+}
+
+/// Why a message could not be encoded or decoded.
+///
+/// `path` is a JSON pointer (RFC 6901) to the offending field, e.g. `/route/paths/0/weight`,
+/// so HTTP errors and CLI messages can name it exactly.
+public struct CodecError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Stable categories, used for problem types and tests.
+    public enum Kind: String, Sendable {
+        case malformedJSON = "malformed-json"
+        case wrongType = "wrong-type"
+        case outOfRange = "out-of-range"
+        case unknownEnumName = "unknown-enum-name"
+        case stringTooLong = "string-too-long"
+        case badHex = "bad-hex"
+        case wrongLength = "wrong-length"
+        case unknownField = "unknown-field"
+        case unknownMessage = "unknown-message"
+        case crcMismatch = "crc-mismatch"
+        case truncated
+        case badLength = "bad-length"
+        case invalidValue = "invalid-value"
+        case unsupported
+    }
+
+    /// The category.
+    public let kind: Kind
+    /// JSON pointer of the field ("" for the whole message).
+    public let path: String
+    /// A sentence saying what is wrong.
+    public let reason: String
+
+    /// Creates an error.
+    public init(_ kind: Kind, path: String, reason: String) {
+        self.kind = kind
+        self.path = path
+        self.reason = reason
+    }
+
+    /// The same error one level further out: `name` is prepended to the path.
+    func under(_ name: String?) -> CodecError {
+        guard let name else { return self }
+        let escaped = name.replacing("~", with: "~0").replacing("/", with: "~1")
+        return CodecError(kind, path: "/" + escaped + path, reason: reason)
+    }
+
+    public var description: String {
+        path.isEmpty ? reason : "\(path): \(reason)"
+    }
+}
+
+/// Schema-driven conversion between VPP binary messages and canonical JSON.
+///
+/// Every message of the schema is compiled once into a plan when the codec is made; decoding
+/// then writes JSON bytes directly, and encoding walks the parsed JSON along the plan.
+/// Immutable and `Sendable`: one codec serves every connection and request.
+public final class Codec: Sendable {
+    /// The schema the codec speaks.
+    public let schema: Schema
+    private let plans: [String: MessagePlan]
+    /// Messages the codec could not lay out, with the reason (reported, never fatal).
+    public let unsupported: [String: String]
+
+    /// Compiles every message of `schema`.
+    public init(schema: Schema) {
+        self.schema = schema
+        var compiler = PlanCompiler(schema: schema)
+        var plans: [String: MessagePlan] = [:]
+        var unsupported: [String: String] = [:]
+        for m in schema.messages.values {
+            switch Result(catching: { () throws(PlanError) -> MessagePlan in try compiler.compile(m) }) {
+            case .success(let p): plans[m.name] = p
+            case .failure(let error): unsupported[m.name] = error.description
+            }
+        }
+        self.plans = plans
+        self.unsupported = unsupported
+    }
+
+    private func plan(_ name: String) throws(CodecError) -> MessagePlan {
+        if let p = plans[name] { return p }
+        if let why = unsupported[name] {
+            throw CodecError(.unsupported, path: "", reason: "message \(name) cannot be encoded: \(why)")
+        }
+        throw CodecError(.unknownMessage, path: "/_msgname", reason: "unknown message \"\(name.prefix(100))\"")
+    }
+
+    /// Decodes `bytes` (starting with `_vl_msg_id`, no transport header) as message `name`.
+    public func decode(_ bytes: UnsafeRawBufferPointer, as name: String) throws(CodecError) -> DecodedMessage {
+        let plan = try plan(name)
+        var decoder = BinaryDecoder(bytes, capacity: max(64, bytes.count * 3))
+        try decoder.decodeMessage(plan)
+        return DecodedMessage(message: plan.definition, json: decoder.writer.bytes, header: decoder.header,
+                              trailingBytes: bytes.count - decoder.offset)
+    }
+
+    /// Decodes a byte array as message `name`.
+    public func decode(_ bytes: [UInt8], as name: String) throws(CodecError) -> DecodedMessage {
+        try bytes.withUnsafeBytes { p in
+            Result { () throws(CodecError) -> DecodedMessage in try decode(p, as: name) }
+        }.get()
+    }
+
+    /// Appends the canonical JSON of `bytes` to `writer` (the allocation-free hot path used
+    /// when streaming many details into one response).
+    public func decode(_ bytes: UnsafeRawBufferPointer, as name: String, appendingTo writer: inout JSONWriter) throws(CodecError) -> MessageHeader {
+        let plan = try plan(name)
+        var decoder = BinaryDecoder(bytes, capacity: 0)
+        swap(&decoder.writer, &writer)
+        defer { swap(&decoder.writer, &writer) }
+        let mark = decoder.writer.bytes.count
+        do throws(CodecError) {
+            try decoder.decodeMessage(plan)
+        } catch {
+            decoder.writer.bytes.removeSubrange(mark...)
+            throw error
+        }
+        return decoder.header
+    }
+
+    /// Encodes a JSON object as a message. The message is `name`, or the object's
+    /// `_msgname`; a `_crc` in the object must match the schema.
+    public func encode(_ value: JSONValue, as name: String? = nil, header: MessageHeader = MessageHeader()) throws(CodecError) -> [UInt8] {
+        guard case .object(let object) = value else {
+            throw CodecError(.wrongType, path: "", reason: "expected a JSON object, got \(value.typeName)")
+        }
+        var messageName = name
+        if let n = object["_msgname"] {
+            guard case .string(let s) = n else {
+                throw CodecError(.wrongType, path: "/_msgname", reason: "expected a string, got \(n.typeName)")
+            }
+            if let name, name != s {
+                throw CodecError(.invalidValue, path: "/_msgname", reason: "\"\(s.prefix(100))\" does not match the message \(name)")
+            }
+            messageName = s
+        }
+        guard let messageName else {
+            throw CodecError(.unknownMessage, path: "/_msgname", reason: "no _msgname: say which message this is")
+        }
+        let plan = try plan(messageName)
+        if let c = object["_crc"] {
+            guard case .string(let s) = c else {
+                throw CodecError(.wrongType, path: "/_crc", reason: "expected a string, got \(c.typeName)")
+            }
+            let normal = s.lowercased().hasPrefix("0x") ? String(s.dropFirst(2)).lowercased() : s.lowercased()
+            guard normal == plan.definition.crc else {
+                throw CodecError(.crcMismatch, path: "/_crc", reason: "crc \(s.prefix(20)) does not match \(messageName)'s \(plan.definition.crc) in the loaded schema")
+            }
+        }
+        var encoder = BinaryEncoder()
+        try encoder.encodeMessage(plan, object, header: header)
+        return encoder.out
+    }
+
+    /// Parses JSON text and encodes it (see `encode(_:as:header:)`).
+    public func encode(json: some Collection<UInt8>, as name: String? = nil, header: MessageHeader = MessageHeader()) throws(CodecError) -> [UInt8] {
+        let value: JSONValue
+        switch Result(catching: { () throws(JSONParseError) -> JSONValue in try JSONParser.parse(json) }) {
+        case .success(let v): value = v
+        case .failure(let error): throw CodecError(.malformedJSON, path: "", reason: error.description)
+        }
+        return try encode(value, as: name, header: header)
+    }
+
+    /// The wire size of a message when it does not depend on its contents.
+    public func fixedSize(of name: String) -> Int? {
+        plans[name]?.body.fixedSize
+    }
+
+    /// The minimal wire size of a message (all arrays and strings empty), for framing checks.
+    public func isKnown(_ name: String) -> Bool { plans[name] != nil }
+}
