@@ -32,16 +32,37 @@ let package = Package(
         .target(name: "HTTPServer",
                 dependencies: ["CMicroHTTPD", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
+        // The VPP API socket client: framing, handshake, id table, calls, dumps, events, reconnect.
+        .target(name: "VPPClient",
+                dependencies: ["VPPCodec", "VPPSchema", "VPPJSON", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        // A faithful stand-in for VPP's API socket (tests, demo, benchmarks).
+        .target(name: "VPPSimulator",
+                dependencies: ["VPPCodec", "VPPSchema", "VPPJSON", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         .executableTarget(
             name: "vpp-gateway",
             dependencies: [
-                "VPPSchema", "VPPCodec", "VPPJSON",
+                "VPPSchema", "VPPCodec", "VPPJSON", "VPPClient", "VPPSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict),
+        // Speed and memory benchmarks: `swift run -c release vpp-benchmarks` prints a table.
+        .executableTarget(
+            name: "vpp-benchmarks",
+            dependencies: ["VPPSchema", "VPPCodec", "VPPJSON", "VPPClient", "VPPSimulator"],
+            path: "Benchmarks/VPPBenchmarks",
             swiftSettings: strict),
         .target(name: "VPPTestSupport", path: "Tests/VPPTestSupport", swiftSettings: strict),
         .testTarget(name: "VPPSchemaTests", dependencies: ["VPPSchema", "VPPTestSupport"], swiftSettings: strict),
         .testTarget(name: "VPPCodecTests", dependencies: ["VPPCodec", "VPPSchema", "VPPJSON", "VPPTestSupport"], swiftSettings: strict),
+        .testTarget(name: "VPPSimulatorTests",
+                    dependencies: ["VPPSimulator", "VPPCodec", "VPPSchema", "VPPJSON", "VPPTestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "VPPClientTests",
+                    dependencies: ["VPPClient", "VPPSimulator", "VPPCodec", "VPPSchema", "VPPJSON", "VPPTestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `vpp-gateway` command: the gateway itself and the tools around it.
+@main
+struct VPPGatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vpp-gateway",
+        abstract: "An HTTP/JSON and Server-Sent Events gateway in front of FD.io VPP's binary API.",
+        subcommands: [
+            // One line per subcommand; each lives in its own file.
+        ])
+}

@@ -1,1 +1,0 @@
-print("vpp-gateway")
