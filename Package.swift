@@ -63,6 +63,8 @@ let package = Package(
         .testTarget(name: "VPPClientTests",
                     dependencies: ["VPPClient", "VPPSimulator", "VPPCodec", "VPPSchema", "VPPJSON", "VPPTestSupport"],
                     swiftSettings: strict),
+        // Runs the built `vpp-gateway` binary as an operator would.
+        .testTarget(name: "CLITests", dependencies: ["VPPTestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
     ]
 )

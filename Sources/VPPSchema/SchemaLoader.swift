@@ -118,8 +118,7 @@ public struct SchemaLoader {
 
     /// Resolves every type reference and builds the schema; throws when any problem was found.
     public func build() throws -> Schema {
-        let (schema, buildProblems) = buildAllowingProblems()
-        let all = problems + buildProblems
+        let (schema, all) = buildAllowingProblems()
         if !all.isEmpty { throw SchemaLoadError(problems: all) }
         return schema
     }

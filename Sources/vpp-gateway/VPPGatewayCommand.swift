@@ -8,5 +8,8 @@ struct VPPGatewayCommand: AsyncParsableCommand {
         abstract: "An HTTP/JSON and Server-Sent Events gateway in front of FD.io VPP's binary API.",
         subcommands: [
             // One line per subcommand; each lives in its own file.
+            DecodeCommand.self,
+            EncodeCommand.self,
+            SchemaCommand.self,
         ])
 }
