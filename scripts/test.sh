@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test command: installs dependencies, then builds and runs every test.
+# The tests read VPP's .api.json files and the codec vectors from ../shared (beside the checkout).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+swift build --build-tests
+swift test --skip-build
