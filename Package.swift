@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "VPPSchema", dependencies: ["VPPJSON"], swiftSettings: strict),
         // Schema-driven binary <-> canonical JSON codec.
         .target(name: "VPPCodec", dependencies: ["VPPSchema", "VPPJSON"], swiftSettings: strict),
+        // OpenAPI 3.1 document generated from the loaded schema.
+        .target(name: "VPPOpenAPI", dependencies: ["VPPSchema", "VPPJSON"], swiftSettings: strict),
         // libmicrohttpd as a system library, and the small Swift server around it.
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
                        providers: [.apt(["libmicrohttpd-dev"])]),
@@ -43,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "vpp-gateway",
             dependencies: [
-                "VPPSchema", "VPPCodec", "VPPJSON", "VPPClient", "VPPSimulator",
+                "VPPSchema", "VPPCodec", "VPPJSON", "VPPClient", "VPPSimulator", "VPPOpenAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -62,6 +64,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "VPPClientTests",
                     dependencies: ["VPPClient", "VPPSimulator", "VPPCodec", "VPPSchema", "VPPJSON", "VPPTestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "VPPOpenAPITests", dependencies: ["VPPOpenAPI", "VPPSchema", "VPPJSON", "VPPTestSupport"],
                     swiftSettings: strict),
         // Runs the built `vpp-gateway` binary as an operator would.
         .testTarget(name: "CLITests", dependencies: ["VPPTestSupport"], swiftSettings: strict),
