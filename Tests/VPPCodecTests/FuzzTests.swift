@@ -84,7 +84,7 @@ struct SplitMix64: RandomNumberGenerator {
                 let bytes = try codec.encode(json: input, header: MessageHeader(messageID: v.msgID, clientIndex: 0, context: 1))
                 encoded += 1
                 _ = try codec.decode(bytes, as: v.message)
-            } catch let error as CodecError {
+            } catch {
                 #expect(!error.reason.isEmpty)
                 rejected += 1
             }
