@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // JSON values, an exact-number JSON reader and a byte-level JSON writer.
@@ -42,10 +43,21 @@ let package = Package(
         .target(name: "VPPSimulator",
                 dependencies: ["VPPCodec", "VPPSchema", "VPPJSON", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
+        // The event hub: one VPP registration per (want_* message, arguments), fanned out.
+        .target(name: "VPPEvents",
+                dependencies: ["VPPClient", "VPPCodec", "VPPSchema", "VPPJSON", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        // HTTP routes, problem+json, SSE, metrics: the product.
+        .target(name: "Gateway",
+                dependencies: ["VPPClient", "VPPEvents", "VPPCodec", "VPPSchema", "VPPJSON", "VPPOpenAPI", "VPPSimulator",
+                               "HTTPServer",
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Prometheus", package: "swift-prometheus")],
+                swiftSettings: strict),
         .executableTarget(
             name: "vpp-gateway",
             dependencies: [
-                "VPPSchema", "VPPCodec", "VPPJSON", "VPPClient", "VPPSimulator", "VPPOpenAPI",
+                "VPPSchema", "VPPCodec", "VPPJSON", "VPPClient", "VPPSimulator", "VPPOpenAPI", "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -67,14 +79,21 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "VPPOpenAPITests", dependencies: ["VPPOpenAPI", "VPPSchema", "VPPJSON", "VPPTestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "GatewayTests",
+                    dependencies: ["Gateway", "VPPEvents", "VPPClient", "VPPSimulator", "HTTPServer", "VPPCodec", "VPPSchema",
+                                   "VPPJSON", "VPPTestSupport"],
+                    swiftSettings: strict),
         // Runs the built `vpp-gateway` binary as an operator would.
         .testTarget(name: "CLITests", dependencies: ["VPPTestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
     ]
 )
 
-// TEMPORARY (development only): lets one engineer build the codec layers while another
-// works on the HTTP server in the same checkout.
+// TEMPORARY (development only): lets engineers build the lower layers while the gateway
+// layer is being written in the same checkout.
 if ProcessInfo.processInfo.environment["VPPGW_ONLY_CORE"] != nil {
-    package.targets.removeAll { ["HTTPServer", "HTTPServerTests", "CMicroHTTPD"].contains($0.name) }
+    package.targets.removeAll { ["Gateway", "GatewayTests", "VPPEvents"].contains($0.name) }
+    for t in package.targets where t.name == "vpp-gateway" {
+        t.dependencies.removeAll { if case .byNameItem(let n, _) = $0 { return n == "Gateway" }; return false }
+    }
 }
