@@ -1,0 +1,394 @@
+import Logging
+import Synchronization
+import VPPCodec
+import VPPJSON
+import VPPSchema
+
+/// One socket session with VPP: transport, pending calls, the published `VPPSession`,
+/// liveness and timeout sweeping. Created by `Connection.open` (the handshake) and never
+/// reused after it closes; `VPPClient` makes a new one for every reconnect.
+final class Connection: Sendable, TransportDelegate {
+    let transport: Transport
+    let pending = PendingCalls()
+    let configuration: VPPClientConfiguration
+    let logger: Logger
+    private let hub: EventHub
+    private let published = AtomicLazyReference<VPPSession>()
+    private let contextCounter = Atomic<UInt32>(0)
+    private let liveness = Mutex<UInt64?>(nil)   // when the outstanding ping was sent
+    private let closed = Mutex<ClosedState>(ClosedState())
+    private let maintenance = Mutex<Task<Void, Never>?>(nil)
+    private let onClose: @Sendable (Connection, DisconnectReason) -> Void
+
+    private struct ClosedState {
+        var reason: DisconnectReason?
+        var waiters: [UnsafeContinuation<DisconnectReason, Never>] = []
+    }
+
+    private init(fd: Int32, configuration: VPPClientConfiguration, logger: Logger, hub: EventHub,
+                 onClose: @escaping @Sendable (Connection, DisconnectReason) -> Void) {
+        self.configuration = configuration
+        self.logger = logger
+        self.hub = hub
+        self.onClose = onClose
+        self.transport = Transport(fd: fd, maxMessageSize: configuration.maxMessageSize,
+                                   maxOutput: configuration.maxOutputBuffer)
+    }
+
+    /// The session, once the handshake has finished.
+    var session: VPPSession? { published.load() }
+
+    /// A fresh `context`. VPP echoes it and never checks it (notes §1.4); 0 is skipped so a
+    /// zero context always means "not ours".
+    @inline(__always)
+    func nextContext() -> UInt32 {
+        while true {
+            let c = contextCounter.wrappingAdd(1, ordering: .relaxed).newValue
+            if c != 0 { return c }
+        }
+    }
+
+    // MARK: - Opening
+
+    /// Connects and performs the handshake: `sockclnt_create`, `get_api_json` (when VPP
+    /// offers it and the configuration asks for it), schema and id table, and a first
+    /// `control_ping` for `vpe_pid`. The whole attempt is bounded by `handshakeTimeout`.
+    static func open(configuration: VPPClientConfiguration, logger: Logger, hub: EventHub,
+                     store: SchemaStore,
+                     onClose: @escaping @Sendable (Connection, DisconnectReason) -> Void) async throws(VPPError) -> Connection {
+        let deadline = ContinuousClock.now + configuration.handshakeTimeout
+        func remaining() throws(VPPError) -> Duration {
+            let r = deadline - ContinuousClock.now
+            if r <= .zero { throw .connectFailed("handshake did not finish within \(configuration.handshakeTimeout)") }
+            return r
+        }
+        var fd: Int32 = -1
+        while fd < 0 {
+            switch POSIX.connectUnix(path: configuration.socketPath) {
+            case .connected(let f): fd = f
+            case .failed(let why): throw .connectFailed(why)
+            case .busy:
+                _ = try remaining()
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        let conn = Connection(fd: fd, configuration: configuration, logger: logger, hub: hub, onClose: onClose)
+        conn.transport.start(delegate: conn)
+        conn.startMaintenance()
+        do throws(VPPError) {
+            let session = try await conn.handshake(store: store, remaining: remaining)
+            _ = conn.published.storeIfNil(session)
+            return conn
+        } catch {
+            conn.transport.close(.connectFailed(error.description))
+            _ = await conn.waitClosed()
+            throw .connectFailed(error.description)
+        }
+    }
+
+    private func handshake(store: SchemaStore, remaining: () throws(VPPError) -> Duration) async throws(VPPError) -> VPPSession {
+        // 1. sockclnt_create with the fixed id 15 (notes §1.3).
+        var ctx = nextContext()
+        let createBytes = Handshake.sockclntCreate(context: ctx, name: configuration.clientName)
+        let createRaw = try await roundTrip(ctx, name: "sockclnt_create", timeout: try remaining()) {
+            FrameHeader.appendFramed(createBytes, to: &$0)
+        }.get()
+        guard createRaw.messageID == Memclnt.sockclntCreateReply, let created = Handshake.parseCreateReply(createRaw.bytes) else {
+            throw .connectFailed("malformed sockclnt_create_reply (\(createRaw.bytes.count) bytes)")
+        }
+        let clientIndex = created.index
+        logger.debug("sockclnt_create answered", metadata: [
+            "index": "\(String(clientIndex, radix: 16))", "messages": "\(created.entries.count)"])
+
+        // 2. get_api_json (VPP ≥ 24.06) when VPP's table lists it.
+        var liveJSON: [UInt8]?
+        if configuration.fetchLiveSchema,
+           let entry = created.entries.first(where: { MessageTable.split($0.nameCRC).name == "get_api_json" }) {
+            ctx = nextContext()
+            let request = Handshake.headerOnly(id: entry.id, clientIndex: clientIndex, context: ctx)
+            let raw = try await roundTrip(ctx, name: "get_api_json", timeout: try remaining()) {
+                FrameHeader.appendFramed(request, to: &$0)
+            }.get()
+            if let (retval, json) = Handshake.parseAPIJSONReply(raw.bytes), retval == 0 {
+                liveJSON = Array(json)
+            } else {
+                logger.warning("get_api_json failed; using local API definitions only")
+            }
+        }
+
+        // 3. Schema, codec, id table.
+        let (schema, codec, problems) = store.schema(liveJSON: liveJSON)
+        let table = MessageTable(entries: created.entries, schema: schema)
+        if !table.availability.mismatched.isEmpty || !table.availability.unknownToSchema.isEmpty {
+            logger.notice("schema differs from the connected VPP", metadata: ["availability": "\(table.availability.summary)"])
+        }
+
+        // 4. control_ping: proves the client index works and tells VPP's pid.
+        ctx = nextContext()
+        let ping = Handshake.headerOnly(id: table.controlPingID, clientIndex: clientIndex, context: ctx)
+        let pong = try await roundTrip(ctx, name: "control_ping", timeout: try remaining()) {
+            FrameHeader.appendFramed(ping, to: &$0)
+        }.get()
+        guard let pid = Handshake.pingReplyPID(pong.bytes) else {
+            throw .connectFailed("malformed control_ping_reply")
+        }
+        return VPPSession(schema: schema, codec: codec, clientIndex: clientIndex, vpePID: pid, table: table,
+                          liveSchemaLoaded: liveJSON != nil, schemaProblems: problems,
+                          socketPath: configuration.socketPath)
+    }
+
+    // MARK: - Calls
+
+    /// Registers `context`, sends what `build` appends, and waits for the reply (or the
+    /// timeout, the connection's end, or cancellation).
+    func roundTrip(_ context: UInt32, name: String, timeout: Duration,
+                   _ build: (inout [UInt8]) -> Void) async -> Result<VPPRawMessage, VPPError> {
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { (c: UnsafeContinuation<Result<VPPRawMessage, VPPError>, Never>) in
+                guard pending.insert(context, .call(c), name: name, timeout: timeout) else {
+                    c.resume(returning: .failure(.notConnected))
+                    return
+                }
+                if let error = transport.send(build) {
+                    pending.fail(context, with: error)
+                } else if Task.isCancelled {
+                    pending.fail(context, with: .cancelled)
+                }
+            }
+        } onCancel: {
+            pending.fail(context, with: .cancelled)
+        }
+    }
+
+    /// The published session, or `.notConnected` while the handshake runs.
+    @inline(__always)
+    func requireSession() throws(VPPError) -> VPPSession {
+        guard let s = published.load() else { throw .notConnected }
+        return s
+    }
+
+    /// Resolves `name` for sending: its id, or why it cannot be sent.
+    @inline(__always)
+    func sendableID(_ name: String, in session: VPPSession) throws(VPPError) -> UInt16 {
+        guard let id = session.table.id(of: name), session.codec.isKnown(name) else {
+            throw .messageUnavailable(name, session.unavailableReason(name))
+        }
+        return id
+    }
+
+    /// A request/reply call: encode, send, await, decode.
+    func call(_ name: String, timeout: Duration,
+              encode: (Codec, MessageHeader) throws(CodecError) -> [UInt8]) async throws(VPPError) -> DecodedMessage {
+        let session = try requireSession()
+        let id = try sendableID(name, in: session)
+        if let service = session.schema.service(for: name) {
+            switch service.pattern {
+            case .dump, .getStream:
+                throw .wrongPattern(message: name, expected: "\(name) answers with a stream of \(service.detailsMessage ?? "details"): use dump()")
+            case .noReply:
+                throw .wrongPattern(message: name, expected: "VPP sends no reply to \(name): use sendRaw(expectReply: false)")
+            case .requestReply, .events:
+                break
+            }
+        } else if session.schema.message(name)?.hasContext != true {
+            throw .wrongPattern(message: name, expected: "\(name) is not a request (it has no context to match a reply)")
+        }
+        let context = nextContext()
+        let payload: [UInt8]
+        do {
+            payload = try encode(session.codec, MessageHeader(messageID: id, clientIndex: session.clientIndex, context: context))
+        } catch {
+            throw .invalidRequest(message: name, error)
+        }
+        let raw = try await roundTrip(context, name: name, timeout: timeout) {
+            FrameHeader.appendFramed(payload, to: &$0)
+        }.get()
+        return try session.decode(raw)
+    }
+
+    // MARK: - Reader thread
+
+    func transportReceived(_ event: FrameEvent) {
+        switch event {
+        case .message(let p):
+            route(p)
+        case .oversized(let length, let prefix):
+            logger.error("skipping a message larger than maxMessageSize", metadata: [
+                "bytes": "\(length)", "limit": "\(configuration.maxMessageSize)"])
+            prefix.withUnsafeBytes { p in
+                guard p.count >= 2 else { return }
+                let table = published.load()?.table ?? MessageTable.bootstrap
+                if let info = table.inbound(Handshake.load16(p, 0)), let off = info.contextOffset, p.count >= off + 4 {
+                    pending.fail(Handshake.load32(p, off), with: .malformedReply(
+                        message: info.name,
+                        CodecError(.badLength, path: "", reason: "\(length) bytes exceed maxMessageSize \(configuration.maxMessageSize)")))
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func route(_ p: UnsafeRawBufferPointer) {
+        guard p.count >= 2 else {
+            logger.warning("ignoring a message shorter than its id", metadata: ["bytes": "\(p.count)"])
+            return
+        }
+        let id = Handshake.load16(p, 0)
+        let session = published.load()
+        let table = session?.table ?? MessageTable.bootstrap
+        guard let info = table.inbound(id) else {
+            logger.debug("ignoring a message with an id VPP's table does not list", metadata: ["id": "\(id)"])
+            return
+        }
+        if let off = info.contextOffset {
+            guard p.count >= off + 4 else {
+                logger.warning("ignoring a truncated message", metadata: ["message": "\(info.name)", "bytes": "\(p.count)"])
+                return
+            }
+            let context = Handshake.load32(p, off)
+            if pending.deliver(context: context, messageID: id, payload: p) == .delivered { return }
+            guard hub.hasSubscribers(info.name) else {
+                logger.debug("ignoring a reply nobody waits for (timed out or cancelled)", metadata: [
+                    "message": "\(info.name)", "context": "\(context)"])
+                return
+            }
+        } else if !hub.hasSubscribers(info.name) {
+            return
+        }
+        guard let session, info.decodable else {
+            logger.warning("cannot decode event (schema lacks its CRC)", metadata: ["message": "\(info.name)"])
+            return
+        }
+        do {
+            hub.dispatch(info.name, try session.codec.decode(p, as: info.name))
+        } catch {
+            logger.warning("skipping an undecodable event", metadata: ["message": "\(info.name)", "error": "\(error)"])
+        }
+    }
+
+    func transportClosed(_ reason: DisconnectReason) {
+        pending.closeAll(reason == .shutdown ? .shutdown : .disconnected(reason))
+        maintenance.withLock { $0?.cancel(); $0 = nil }
+        let waiters = closed.withLock { s -> [UnsafeContinuation<DisconnectReason, Never>] in
+            s.reason = reason
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in waiters { w.resume(returning: reason) }
+        onClose(self, reason)
+    }
+
+    // MARK: - Closing
+
+    /// Closes the socket; in-flight calls fail at once.
+    func close(_ reason: DisconnectReason) {
+        transport.close(reason)
+    }
+
+    /// Waits until the reader thread has seen the socket close.
+    func waitClosed() async -> DisconnectReason {
+        await withUnsafeContinuation { c in
+            let reason: DisconnectReason? = closed.withLock { s in
+                if let r = s.reason { return r }
+                s.waiters.append(c)
+                return nil
+            }
+            if let reason { c.resume(returning: reason) }
+        }
+    }
+
+    /// The reason the connection closed, nil while open.
+    var closeReason: DisconnectReason? { closed.withLock { $0.reason } }
+
+    /// Sends `sockclnt_delete` and waits (bounded) for its reply before closing: closing
+    /// without it can leave VPP 26.06 spinning on the dead socket (notes §8); VPP answers
+    /// `response = 1` and closes its end itself (socket_api.c:533-559).
+    func closeGracefully(timeout: Duration) async {
+        if let session = published.load(), !transport.isClosed {
+            let ctx = nextContext()
+            let id = session.table.id(of: "sockclnt_delete") ?? Memclnt.sockclntDelete
+            let bytes = Handshake.sockclntDelete(id: id, clientIndex: session.clientIndex, context: ctx)
+            let result = await roundTrip(ctx, name: "sockclnt_delete", timeout: timeout) {
+                FrameHeader.appendFramed(bytes, to: &$0)
+            }
+            switch result {
+            case .success(let raw):
+                let response = Handshake.deleteResponse(raw.bytes)
+                if response != 1 {
+                    logger.warning("sockclnt_delete refused", metadata: ["response": "\(response.map { "\($0)" } ?? "?")"])
+                }
+            case .failure(let error):
+                logger.debug("sockclnt_delete not answered", metadata: ["error": "\(error)"])
+            }
+        }
+        transport.close(.shutdown)
+        _ = await waitClosed()
+    }
+
+    // MARK: - Maintenance: timeouts and liveness
+
+    private func startMaintenance() {
+        let interval = configuration.sweepInterval
+        let task = Task { [self] in
+            while !Task.isCancelled && closeReason == nil {
+                try? await Task.sleep(for: interval)
+                tick()
+            }
+        }
+        maintenance.withLock { $0 = task }
+    }
+
+    /// One maintenance step: expire calls, then apply the liveness rule (see
+    /// `LivenessPolicy`): ping only after `idleBeforePing` of silence; dead only after
+    /// `deadAfterSilence` without any byte while that ping is outstanding.
+    func tick() {
+        let now = POSIX.now()
+        pending.sweep(now: now)
+        guard let session = published.load(), !transport.isClosed else { return }
+        let last = transport.lastReceive.load(ordering: .relaxed)
+        let policy = configuration.liveness
+        enum Action { case none, ping, dead(Duration) }
+        let action = liveness.withLock { sentAt -> Action in
+            if let sent = sentAt {
+                let reference = max(sent, last)
+                let silence = now > reference ? now - reference : 0
+                if silence >= policy.deadAfterSilence.nanoseconds {
+                    return .dead(.nanoseconds(Int64(min(silence, UInt64(Int64.max)))))
+                }
+                return .none
+            }
+            if now > last && now - last >= policy.idleBeforePing.nanoseconds {
+                sentAt = now
+                return .ping
+            }
+            return .none
+        }
+        switch action {
+        case .none: break
+        case .dead(let silence):
+            logger.error("VPP unresponsive: closing the connection", metadata: ["silence": "\(silence)"])
+            close(.unresponsive(silence: silence))
+        case .ping:
+            sendPing(session)
+        }
+    }
+
+    private func sendPing(_ session: VPPSession) {
+        let ctx = nextContext()
+        let bytes = Handshake.headerOnly(id: session.table.controlPingID, clientIndex: session.clientIndex, context: ctx)
+        let expected = session.vpePID
+        let callback: @Sendable (Result<VPPRawMessage, VPPError>) -> Void = { [self] result in
+            liveness.withLock { $0 = nil }
+            guard case .success(let raw) = result, let pid = Handshake.pingReplyPID(raw.bytes) else { return }
+            if pid != expected {
+                logger.warning("VPP restarted (vpe_pid changed): reconnecting", metadata: ["old": "\(expected)", "new": "\(pid)"])
+                close(.vppRestarted(oldPID: expected, newPID: pid))
+            }
+        }
+        // No deadline of its own: the liveness rule decides when silence means death.
+        guard pending.insert(ctx, .callback(callback), name: "control_ping", timeout: .seconds(86_400 * 365)) else { return }
+        if let error = transport.send({ FrameHeader.appendFramed(bytes, to: &$0) }) {
+            pending.fail(ctx, with: error)
+        }
+    }
+}
