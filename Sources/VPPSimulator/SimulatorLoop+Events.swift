@@ -1,0 +1,81 @@
+/// Event registrations (want_*) and event delivery.
+extension SimulatorLoop {
+    /// VPP: pub_sub_handler (api_helper_macros.h:633-691), for every want_* message: one
+    /// registration per (message, client_index); enabling twice or disabling when not
+    /// registered is -31 INVALID_REGISTRATION. The registration keeps the request's
+    /// client_index and pid as sent, and is made even when client_index names no client
+    /// (the reply is then lost, as in VPP).
+    func subscribe(_ r: Request, reply: String?, enableField: String) {
+        let enable = r.view.flag(enableField)
+        var list = registrations[r.name] ?? []
+        let existing = list.firstIndex { $0.clientIndex == r.clientIndex }
+        var rv: Int32 = 0
+        switch (existing, enable) {
+        case (.some, true):
+            logger.warning("pid \(r.view.u32("pid")): already enabled...")
+            rv = VNETError.invalidRegistration
+        case (.some(let i), false):
+            list.remove(at: i)
+        case (.none, false):
+            logger.warning("pid \(r.view.u32("pid")): already disabled...")
+            rv = VNETError.invalidRegistration
+        case (.none, true):
+            list.append(Registration(clientIndex: r.clientIndex, pid: r.view.u32("pid")))
+        }
+        registrations[r.name] = list
+        if let reply { replyRetval(r, reply, rv) }
+    }
+
+    /// Sends the batched interface changes: one `sw_interface_event` per changed interface
+    /// per registration, flags = the admin-up / link-up *events* of the batch (not the
+    /// state), deleted = a delete happened (interface_api.c:731-812).
+    func flushInterfaceEvents() {
+        guard !interfaces.pending.isEmpty else { return }
+        let pending = interfaces.pending.sorted { $0.key < $1.key }
+        interfaces.pending.removeAll()
+        for (index, events) in pending {
+            sendInterfaceEvent(index, flags: (events.contains(.adminUp) ? 1 : 0) | (events.contains(.linkUp) ? 2 : 0),
+                               deleted: events.contains(.deleted))
+        }
+    }
+
+    private func sendInterfaceEvent(_ index: UInt32, flags: UInt64, deleted: Bool) {
+        let regs = registrations["want_interface_events"] ?? []
+        guard !regs.isEmpty else { return }
+        for reg in regs {
+            guard let target = client(reg.clientIndex), var b = builder("sw_interface_event") else { continue }
+            b.set("client_index", UInt64(reg.clientIndex))
+            b.set("pid", UInt64(reg.pid))
+            b.set("sw_if_index", UInt64(index))
+            b.set("flags", flags)
+            b.set("deleted", deleted ? 1 : 0)
+            send(b.bytes, to: target, request: "sw_interface_event", message: "sw_interface_event")
+        }
+    }
+
+    /// Sends an encoded event to every client registered through `registration`, with the
+    /// registration's client_index and pid filled in (as interface_api.c:743-765 does).
+    func emit(_ name: String, registration: String, payload: [UInt8]) {
+        guard let id = table.ids[name], let layout = api.layouts[name], payload.count >= 2 else { return }
+        for reg in registrations[registration] ?? [] {
+            guard let target = client(reg.clientIndex) else { continue }
+            var bytes = payload
+            bytes[0] = UInt8(id >> 8)
+            bytes[1] = UInt8(id & 0xff)
+            patch(&bytes, layout, "client_index", reg.clientIndex)
+            patch(&bytes, layout, "pid", reg.pid)
+            send(bytes, to: target, request: name, message: name)
+        }
+    }
+
+    /// One flood event: `sw_interface_event` for the interfaces in turn, link flag
+    /// alternating; sent at once, without batching, and without changing state (a load
+    /// generator for clients, not a state change).
+    func floodOneEvent() {
+        let all = interfaces.all
+        guard !all.isEmpty else { return }
+        let iface = all[floodCounter % all.count]
+        sendInterfaceEvent(iface.swIfIndex, flags: floodCounter / all.count % 2 == 0 ? 2 : 0, deleted: false)
+        floodCounter += 1
+    }
+}
