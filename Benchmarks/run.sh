@@ -66,6 +66,11 @@ fi
 if grep -q "warning:" "$build_log"; then grep "warning:" "$build_log" >&2; fi
 bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/vpp-benchmarks"
 
+if [ -z "${VPPGW_BENCH_REVISION:-}" ] && rev="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null)"; then
+    git -C "$repo" diff --quiet HEAD -- Sources Benchmarks Package.swift 2>/dev/null || rev="$rev+changes"
+    export VPPGW_BENCH_REVISION="$rev"
+fi
+
 args=("$@")
 if [ -n "$python" ]; then args+=(--python "$python"); fi
 log "swift: $(swift --version 2>/dev/null | head -n 1)"

@@ -38,10 +38,9 @@ struct Workload {
         }
     }
 
-    /// Operations per second over one batch of `iterations`.
-    func rate(iterations: Int) throws -> Double {
-        let t = try timed { try run(iterations) }
-        return Double(iterations) / t
+    /// Seconds one batch of `iterations` takes.
+    func seconds(iterations: Int) throws -> Double {
+        try timed { try run(iterations) }
     }
 }
 
@@ -157,8 +156,15 @@ enum Machine {
         #endif
     }
 
+    /// The source revision, when the caller says (`run.sh` sets `VPPGW_BENCH_REVISION`).
+    static var revision: String? {
+        guard let r = ProcessInfo.processInfo.environment["VPPGW_BENCH_REVISION"], !r.isEmpty else { return nil }
+        return r
+    }
+
     /// One line describing the machine and the moment.
     static var summary: String {
         "\(date) · nproc \(cores) · \(cpuModel) · load average \(loadAverage) · \(build)"
+            + (revision.map { " · revision \($0)" } ?? "")
     }
 }
