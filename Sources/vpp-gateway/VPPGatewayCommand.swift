@@ -11,5 +11,6 @@ struct VPPGatewayCommand: AsyncParsableCommand {
             DecodeCommand.self,
             EncodeCommand.self,
             SchemaCommand.self,
+            SimulateCommand.self,
         ])
 }
