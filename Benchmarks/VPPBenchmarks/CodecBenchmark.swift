@@ -51,7 +51,7 @@ struct CodecBenchmark {
         var codec = Codec(schema: schema)
         var loadTimes: [Double] = []
         var compileTimes: [Double] = []
-        for _ in 0..<rounds {
+        for _ in 0..<(options.profile == nil ? rounds : 0) {
             loadTimes.append(try timed { schema = try SchemaLoader.load(paths: [apiDir]) })
             compileTimes.append(timed { codec = Codec(schema: schema) })
         }
