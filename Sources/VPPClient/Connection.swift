@@ -304,6 +304,7 @@ final class Connection: Sendable, TransportDelegate {
     /// without it can leave VPP 26.06 spinning on the dead socket (notes §8); VPP answers
     /// `response = 1` and closes its end itself (socket_api.c:533-559).
     func closeGracefully(timeout: Duration) async {
+        transport.expectClose(.shutdown)
         if let session = published.load(), !transport.isClosed {
             let ctx = nextContext()
             let id = session.table.id(of: "sockclnt_delete") ?? Memclnt.sockclntDelete

@@ -98,6 +98,15 @@ final class Transport: Sendable {
         }
     }
 
+    /// Records why the socket is about to close (e.g. `.shutdown` before `sockclnt_delete`,
+    /// after which VPP closes its end) without closing it yet, so the EOF that follows is
+    /// reported with this reason.
+    func expectClose(_ reason: DisconnectReason) {
+        output.withLock { o in
+            if o.closeReason == nil { o.closeReason = reason }
+        }
+    }
+
     /// True once the socket is closing or closed.
     var isClosed: Bool { output.withLock { $0.closed } }
 
