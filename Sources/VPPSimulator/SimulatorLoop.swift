@@ -60,7 +60,6 @@ final class SimulatorLoop {
     var receivedByID: [Int] = []
     var tasks: [PeriodicTask] = []
     var stopping = false
-    var restarts = 0
     var floodCounter = 0
     var toggleCounter = 0
     /// Time of the current batch (ns, monotonic).
@@ -224,13 +223,9 @@ final class SimulatorLoop {
             stopping = true
         case .closeAll:
             for case let c? in connections { remove(c) }
-        case .restart(let reorder):
+        case .restart(let newTable):
             for case let c? in connections { remove(c) }
-            restarts += 1
-            table = MessageTable(schema: api.schema, order: config.moduleOrder, reversed: reorder && restarts % 2 == 1)
-            shared.currentTable = table
-            let old = shared.pid.load(ordering: .relaxed)
-            shared.pid.store(old == UInt32.max ? 1 : old + 1, ordering: .relaxed)
+            table = newTable
             templates = ReplyTemplates()
             tasks.removeAll()
             resetState()

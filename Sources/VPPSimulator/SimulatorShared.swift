@@ -9,7 +9,8 @@ import Synchronization
 enum LoopCommand: Sendable {
     case stop
     case closeAll
-    case restart(reorder: Bool)
+    /// Drop everything and adopt this id table (already published by the caller).
+    case restart(MessageTable)
     /// An encoded event (header fields zero) for every client registered via `registration`.
     case emit(name: String, registration: String, payload: [UInt8])
     case setLink(UInt32, Bool)
@@ -30,6 +31,8 @@ final class SimulatorShared: Sendable {
     private let table: Mutex<MessageTable>
     private let exit = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     let pid: Atomic<UInt32>
+    /// Restarts so far (a reordering restart alternates between the configured order and its reverse).
+    let restarts = Atomic<Int>(0)
     let faults: SimulatorFaults
     /// Read end (loop polls it) and write end (commands poke it) of the wake-up pipe.
     let wakeRead: Int32

@@ -110,8 +110,14 @@ public final class VPPSimulator: Sendable {
     /// Simulates a VPP restart: every client is dropped and every registration forgotten,
     /// interfaces return to the configured start state, `vpe_pid` changes, and with
     /// `reorderModules` the non-memclnt ids are assigned in another module order.
+    /// `messageTable` and `vpePID` show the new values as soon as this returns.
     public func restart(reorderModules: Bool = true) {
-        shared.post(.restart(reorder: reorderModules))
+        let flips = reorderModules ? shared.restarts.wrappingAdd(1, ordering: .relaxed).newValue : shared.restarts.load(ordering: .relaxed)
+        let table = MessageTable(schema: api.schema, order: configuration.moduleOrder, reversed: flips % 2 == 1)
+        shared.currentTable = table
+        let old = shared.pid.load(ordering: .relaxed)
+        shared.pid.store(old == UInt32.max ? 1 : old &+ 1, ordering: .relaxed)
+        shared.post(.restart(table))
     }
 
     /// Closes every client connection (as if VPP closed them); registrations are reaped.

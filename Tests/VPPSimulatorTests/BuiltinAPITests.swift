@@ -47,15 +47,15 @@ struct BuiltinAPITests {
     }
 
     @Test func simulatorRunsOnBuiltInDefinitions() async throws {
-        let sim = try Fixture.start(folders: nil, interfaces: 1)
-        defer { Task { await sim.stop() } }
-        let c = try Fixture.client(sim)
-        #expect(c.ids["control_ping"] == 23)
-        #expect(c.ids.count == sim.schema.messages.count)
-        #expect(try c.call("show_version")["program"]?.stringValue == "vpe")
-        #expect(try c.dump("sw_interface_dump").count == 2)
-        let text = try #require(try c.call("get_api_json")["json"]?.stringValue)
-        guard case .array(let docs) = try JSONParser.parse(text) else { Issue.record("not an array"); return }
-        #expect(docs.compactMap { $0["module"]?.stringValue } == ["memclnt", "vlib", "vpe", "interface", "ip"])
+        try await Fixture.with(folders: nil, interfaces: 1) { sim in
+            let c = try Fixture.client(sim)
+            #expect(c.ids["control_ping"] == 23)
+            #expect(c.ids.count == sim.schema.messages.count)
+            #expect(try c.call("show_version")["program"]?.stringValue == "vpe")
+            #expect(try c.dump("sw_interface_dump").count == 2)
+            let text = try #require(try c.call("get_api_json")["json"]?.stringValue)
+            guard case .array(let docs) = try JSONParser.parse(text) else { Issue.record("not an array"); return }
+            #expect(docs.compactMap { $0["module"]?.stringValue } == ["memclnt", "vlib", "vpe", "interface", "ip"])
+        }
     }
 }

@@ -14,7 +14,7 @@ enum Fixture {
         "/tmp/vppsim-\(UUID().uuidString.prefix(8)).sock"
     }
 
-    /// A started simulator. Tests call `stop()` at the end.
+    /// A started simulator; the caller stops it (prefer `with`).
     static func start(folders: [String]? = Fixture.folders, interfaces: Int = 2,
                       configure: (inout SimulatorConfiguration) -> Void = { _ in }) throws -> VPPSimulator {
         var config = SimulatorConfiguration(socketPath: socketPath(), apiDirectories: folders ?? [], interfaces: interfaces)
@@ -24,6 +24,20 @@ enum Fixture {
         let sim = try VPPSimulator(configuration: config, logger: logger)
         try sim.start()
         return sim
+    }
+
+    /// Runs `body` with a started simulator and stops it afterwards, also when `body` throws.
+    static func with(folders: [String]? = Fixture.folders, interfaces: Int = 2,
+                     configure: (inout SimulatorConfiguration) -> Void = { _ in },
+                     _ body: (VPPSimulator) async throws -> Void) async throws {
+        let sim = try start(folders: folders, interfaces: interfaces, configure: configure)
+        do {
+            try await body(sim)
+        } catch {
+            await sim.stop()
+            throw error
+        }
+        await sim.stop()
     }
 
     /// A client that completed the handshake.
