@@ -39,12 +39,15 @@ final class Connection {
     /// Reads what the socket has. VPP reads 4096 bytes at a time and re-assembles
     /// (socket_api.c:256-378); a larger read changes nothing a client can see.
     /// Returns false on EOF or a hard error (the registration must be removed).
+    /// At most 16 buffers are read per call, so one busy client cannot starve the others.
     func readAvailable(into scratch: UnsafeMutableRawBufferPointer) -> Bool {
+        var reads = 0
         while true {
             let n = read(fd, scratch.baseAddress, scratch.count)
             if n > 0 {
                 input.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-                if n < scratch.count { return true }
+                reads += 1
+                if n < scratch.count || reads >= 16 { return true }
                 continue
             }
             if n == 0 { return false }
