@@ -15,6 +15,9 @@ final class Connection: Sendable, TransportDelegate {
     private let hub: EventHub
     private let published = AtomicLazyReference<VPPSession>()
     private let contextCounter = Atomic<UInt32>(0)
+    /// Our client index once `sockclnt_create` succeeded (0 before; VPP's socket handles
+    /// always have bit 31 set), so even a failed handshake can say `sockclnt_delete`.
+    private let registeredIndex = Atomic<UInt32>(0)
     private let liveness = Mutex<UInt64?>(nil)   // when the outstanding ping was sent
     private let closed = Mutex<ClosedState>(ClosedState())
     private let maintenance = Mutex<Task<Void, Never>?>(nil)
@@ -80,9 +83,11 @@ final class Connection: Sendable, TransportDelegate {
             _ = conn.published.storeIfNil(session)
             return conn
         } catch {
-            conn.transport.close(.connectFailed(error.description))
-            _ = await conn.waitClosed()
-            throw .connectFailed(error.description)
+            var why = error.description
+            if case .connectFailed(let s) = error { why = s }
+            conn.transport.expectClose(.connectFailed(why))
+            await conn.closeGracefully(timeout: min(configuration.shutdownTimeout, .seconds(1)))
+            throw .connectFailed(why)
         }
     }
 
@@ -97,6 +102,7 @@ final class Connection: Sendable, TransportDelegate {
             throw .connectFailed("malformed sockclnt_create_reply (\(createRaw.bytes.count) bytes)")
         }
         let clientIndex = created.index
+        registeredIndex.store(clientIndex, ordering: .relaxed)
         logger.debug("sockclnt_create answered", metadata: [
             "index": "\(String(clientIndex, radix: 16))", "messages": "\(created.entries.count)"])
 
@@ -305,10 +311,11 @@ final class Connection: Sendable, TransportDelegate {
     /// `response = 1` and closes its end itself (socket_api.c:533-559).
     func closeGracefully(timeout: Duration) async {
         transport.expectClose(.shutdown)
-        if let session = published.load(), !transport.isClosed {
+        let index = registeredIndex.load(ordering: .relaxed)
+        if index != 0, !transport.isClosed {
             let ctx = nextContext()
-            let id = session.table.id(of: "sockclnt_delete") ?? Memclnt.sockclntDelete
-            let bytes = Handshake.sockclntDelete(id: id, clientIndex: session.clientIndex, context: ctx)
+            let id = published.load()?.table.id(of: "sockclnt_delete") ?? Memclnt.sockclntDelete
+            let bytes = Handshake.sockclntDelete(id: id, clientIndex: index, context: ctx)
             let result = await roundTrip(ctx, name: "sockclnt_delete", timeout: timeout) {
                 FrameHeader.appendFramed(bytes, to: &$0)
             }

@@ -12,5 +12,6 @@ struct VPPGatewayCommand: AsyncParsableCommand {
             EncodeCommand.self,
             SchemaCommand.self,
             SimulateCommand.self,
+            CallCommand.self,
         ])
 }

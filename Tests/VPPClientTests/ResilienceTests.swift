@@ -42,7 +42,9 @@ struct ResilienceTests {
                 let restartedAt = ContinuousClock.now
                 sim.restart(reorderModules: true)
                 let results = try await within(.seconds(5), "failed calls") { await calls.value }
-                #expect(ContinuousClock.now - restartedAt < .seconds(2), "in-flight calls must fail at once")
+                // "At once": long before the 20 s delay or the 30 s call timeout (the bound is
+                // loose because the suites run in parallel on two cores).
+                #expect(ContinuousClock.now - restartedAt < .seconds(5), "in-flight calls must fail at once")
                 for r in results {
                     guard case .failure(.disconnected) = r else { Issue.record("expected .disconnected, got \(r)"); continue }
                 }
@@ -63,7 +65,12 @@ struct ResilienceTests {
                 try await waitUntil(.seconds(2), "state history") {
                     recorder.count { if case .connected = $0 { true } else { false } } >= 2
                 }
-                #expect(recorder.count { if case .disconnected(.endOfFile) = $0 { true } else { false } } >= 1)
+                #expect(recorder.count {
+                    switch $0 {
+                    case .disconnected(.endOfFile), .disconnected(.socketError): true
+                    default: false
+                    }
+                } >= 1, "\(recorder.all)")
             }
         }
     }
