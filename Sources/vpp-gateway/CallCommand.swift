@@ -38,6 +38,11 @@ struct CallCommand: AsyncParsableCommand {
               vpp-gateway call sw_interface_tx_placement_get '{"sw_if_index":4294967295}'
               echo '{"cmd":"show interface"}' | vpp-gateway call cli_inband -
               vpp-gateway call --socket /tmp/vpp-api.sock --timeout 30 show_threads
+              vpp-gateway call --repeat 100000 --concurrency 64 control_ping
+
+            With --repeat the call is made that many times (by --concurrency concurrent \
+            callers over the one connection) and only a summary is printed: one JSON object \
+            with the count, errors, seconds and calls per second.
             """)
 
     @Argument(help: ArgumentHelp("The request, dump or get message, e.g. show_version.", valueName: "MESSAGE"))
@@ -58,12 +63,21 @@ struct CallCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the reply (for dumps: between two messages).")
     var timeout: Double = 10
 
+    @Option(help: "Make the call this many times and print a throughput summary instead of the replies.")
+    var `repeat`: Int = 1
+
+    @Option(help: "Concurrent callers for --repeat.")
+    var concurrency: Int = 1
+
     @Flag(help: "Log the connection and schema details on stderr.")
     var verbose = false
 
     func validate() throws {
         guard timeout > 0, timeout.isFinite, timeout <= 86_400 else {
             throw ValidationError("--timeout must be between 0 and 86400 seconds")
+        }
+        guard `repeat` >= 1, concurrency >= 1, concurrency <= 100_000 else {
+            throw ValidationError("--repeat and --concurrency must be at least 1 (concurrency at most 100000)")
         }
     }
 
@@ -87,7 +101,7 @@ struct CallCommand: AsyncParsableCommand {
             }
             throw ExitCode(1)
         }
-        let status = await perform(client, request)
+        let status = `repeat` > 1 ? await repeatCalls(client, request) : await perform(client, request)
         await client.shutdown()
         if status != 0 { throw ExitCode(status) }
     }
@@ -126,6 +140,51 @@ struct CallCommand: AsyncParsableCommand {
                 return 1
             }
         }
+    }
+
+    /// `--repeat`: the same request-reply call `repeat` times from `concurrency` tasks.
+    private func repeatCalls(_ client: VPPClient, _ request: JSONValue) async -> Int32 {
+        let pattern = client.session?.schema.service(for: name)?.pattern
+        if pattern == .dump || pattern == .getStream {
+            fail("--repeat supports request/reply messages only")
+            return 2
+        }
+        let total = `repeat`
+        let callers = min(concurrency, total)
+        let name = self.name
+        let start = ContinuousClock.now
+        let (errors, firstError) = await withTaskGroup(of: (Int, VPPError?).self) { group in
+            for caller in 0..<callers {
+                let count = total / callers + (caller < total % callers ? 1 : 0)
+                group.addTask {
+                    var errors = 0
+                    var first: VPPError?
+                    for _ in 0..<count {
+                        do throws(VPPError) {
+                            _ = try await client.call(name, request)
+                        } catch {
+                            errors += 1
+                            if first == nil { first = error }
+                        }
+                    }
+                    return (errors, first)
+                }
+            }
+            var errors = 0
+            var first: VPPError?
+            for await (e, f) in group {
+                errors += e
+                if first == nil { first = f }
+            }
+            return (errors, first)
+        }
+        let c = (ContinuousClock.now - start).components
+        let seconds = Double(c.seconds) + Double(c.attoseconds) / 1e18
+        let rate = Double(total) / max(seconds, 1e-9)
+        print(#"{"message":"\#(name)","calls":\#(total),"concurrency":\#(callers),"errors":\#(errors),"#
+              + #""seconds":\#(String(format: "%.3f", seconds)),"calls_per_second":\#(Int(rate))}"#)
+        if let firstError { fail("first error: \(firstError)") }
+        return errors == 0 ? 0 : 1
     }
 
     private func describe(_ code: Int32) -> String {

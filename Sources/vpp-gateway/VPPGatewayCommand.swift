@@ -13,5 +13,6 @@ struct VPPGatewayCommand: AsyncParsableCommand {
             SchemaCommand.self,
             SimulateCommand.self,
             CallCommand.self,
+            OpenAPICommand.self,
         ])
 }

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import VPPOpenAPI
+
+/// `vpp-gateway openapi`: the OpenAPI 3.1 document of the HTTP surface for the loaded schema.
+struct OpenAPICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "openapi",
+        abstract: "Print the OpenAPI 3.1 document the gateway serves at /openapi.json for the loaded API.",
+        discussion: """
+            The same document the running gateway serves, generated offline from the .api.json files: one \
+            operation per offered request, dump and event, and a component schema per message and type. The \
+            output is deterministic (sorted), so it can be committed and diffed.
+
+            Examples:
+              vpp-gateway openapi --api-dir /usr/share/vpp/api --pretty > openapi.json
+              vpp-gateway openapi --api-dir ./api --server http://127.0.0.1:8080 --output openapi.json
+            """)
+
+    @OptionGroup var schema: SchemaOptions
+
+    @Option(help: ArgumentHelp("Write the document to this file instead of standard output.", valueName: "FILE"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("The gateway's base URL for the document's servers list.", valueName: "URL"))
+    var server: String?
+
+    @Option(name: .customLong("vpp-version"), help: ArgumentHelp("VPP's version, recorded as info.x-vpp-version.", valueName: "VERSION"))
+    var vppVersion: String?
+
+    @Option(help: "The document's title.")
+    var title: String = "VPPGateway"
+
+    @Flag(help: "Indent the JSON.")
+    var pretty = false
+
+    func run() throws {
+        let codec = try schema.loadCodec()
+        let generator = OpenAPIGenerator(schema: codec.schema,
+                                         options: OpenAPIOptions(title: title, serverURL: server, vppVersion: vppVersion))
+        var text = generator.jsonText(pretty: pretty)
+        if !text.hasSuffix("\n") { text += "\n" }
+        if let output {
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            } catch {
+                StandardError.print("vpp-gateway: cannot write \(output): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}
