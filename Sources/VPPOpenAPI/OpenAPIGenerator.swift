@@ -352,8 +352,8 @@ struct DocumentBuilder {
         var params = queryParameters(want, names: stream.registrationParameters, mode: .input) { _ in
             "Registration parameter of \(want.name) (VPP applies it)."
         }
-        params += queryParameters(e, names: stream.filterFields, mode: .input) { _ in
-            "Filter: only events whose \(e.name) field has this value."
+        params += queryParameters(e, names: stream.filterFields, mode: .input) { f in
+            "Filter: only events whose `\(f.name)` equals this value."
         }
         params.append(ref("LastEventID", section: "parameters"))
         let sample = examples.answers(e.name)?.first ?? examples.canonical(e)
