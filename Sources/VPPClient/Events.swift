@@ -23,7 +23,9 @@ public enum VPPEvent: Sendable {
 /// subscription is cancelled or the client shuts down; dropping the subscription object
 /// (and its iterators) unsubscribes.
 public final class VPPEventSubscription: AsyncSequence, Sendable {
+    /// Each item is an event or an overflow marker.
     public typealias Element = VPPEvent
+    /// Subscriptions never fail: they end (shutdown, cancel) or mark gaps.
     public typealias Failure = Never
 
     /// The event message name.

@@ -21,6 +21,7 @@ public enum DisconnectReason: Sendable, Equatable, CustomStringConvertible {
     /// `shutdown()` was called.
     case shutdown
 
+    /// A sentence for logs and error bodies.
     public var description: String {
         switch self {
         case .endOfFile: "VPP closed the API socket"
@@ -47,6 +48,7 @@ public enum UnavailableReason: Sendable, Equatable, CustomStringConvertible {
     /// The codec cannot lay the message out (reported by `Codec.unsupported`).
     case unsupported(String)
 
+    /// A sentence for error bodies and CLI messages.
     public var description: String {
         switch self {
         case .notInSchema: "no loaded API definition has this message"
@@ -101,6 +103,7 @@ public enum VPPError: Error, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// A sentence for error bodies and CLI messages (names VPP error codes).
     public var description: String {
         switch self {
         case .notConnected: return "not connected to VPP"

@@ -74,7 +74,9 @@ final class StreamRun: Sendable {
 /// Abandoning the iterator or cancelling the task stops routing (late details are
 /// discarded by the reader).
 public struct VPPStream: AsyncSequence, Sendable {
+    /// One decoded details message.
     public typealias Element = DecodedMessage
+    /// Why the stream ended early (timeout, disconnect, overflow, a retval, …).
     public typealias Failure = VPPError
 
     let client: VPPClient

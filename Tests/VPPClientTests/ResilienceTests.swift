@@ -25,6 +25,10 @@ func concurrentCalls(_ client: VPPClient, _ name: String, count: Int, timeout: D
     }
 }
 
+final class Registrations: Sendable {
+    let count = Atomic<Int>(0)
+}
+
 @Suite("Reconnects, liveness and shutdown")
 struct ResilienceTests {
     @Test("a VPP restart mid-call fails in-flight calls at once; the client reconnects with the new ids")
@@ -71,6 +75,46 @@ struct ResilienceTests {
                     default: false
                     }
                 } >= 1, "\(recorder.all)")
+            }
+        }
+    }
+
+    @Test("event subscriptions survive a restart; re-registering on .connected resumes delivery")
+    func eventsAcrossRestart() async throws {
+        try await withSimulator(interfaces: 2) { sim in
+            try await withClient(sim, start: true) { client in
+                let events = client.events(named: "sw_interface_event")
+                let states = client.stateChanges()
+                let registrations = Registrations()
+                // The upper layer's job, as VPPEvents does it: (re-)register on every .connected.
+                let registrar = Task {
+                    for await state in states {
+                        guard case .connected = state else { continue }
+                        if (try? await client.checkedCall("want_interface_events", object(["enable_disable": int(1)]))) != nil {
+                            registrations.count.add(1, ordering: .relaxed)
+                        }
+                    }
+                }
+                defer { registrar.cancel() }
+                try await waitUntil(.seconds(5), "registration") { registrations.count.load(ordering: .relaxed) == 1 }
+                try sim.emitEvent("sw_interface_event", object(["sw_if_index": int(1)]))
+                // (What VPP had queued but not sent is lost in a restart: wait for it first.)
+                try await waitUntil(.seconds(5), "first event") { events.deliveredCount == 1 }
+                let old = client.session
+                sim.restart(reorderModules: true)
+                try await waitUntil(.seconds(10), "re-registration after restart") {
+                    client.session !== old && registrations.count.load(ordering: .relaxed) == 2
+                }
+                try sim.emitEvent("sw_interface_event", object(["sw_if_index": int(2)]))
+                let got = try await within(.seconds(5), "events") {
+                    var out: [UInt64] = []
+                    for await e in events {
+                        if case .message(let m) = e { out.append(fields(m)["sw_if_index"]?.numberValue?.uint64Value ?? 0) }
+                        if out.count == 2 { break }
+                    }
+                    return out
+                }
+                #expect(got == [1, 2], "the event after the restart arrives under its new message id")
             }
         }
     }
@@ -132,6 +176,8 @@ struct ResilienceTests {
         try await withSimulator { sim in
             try await withClient(sim, start: true, {
                 $0.liveness = LivenessPolicy(idleBeforePing: .milliseconds(100), deadAfterSilence: .milliseconds(700))
+                // A reconnect attempt made while the fault is still on must give up quickly.
+                $0.handshakeTimeout = .seconds(1)
             }) { client in
                 let recorder = StateRecorder(client)
                 let old = try #require(client.session)
