@@ -333,6 +333,18 @@ final class Connection: Sendable, TransportDelegate {
         _ = await waitClosed()
     }
 
+    /// Queues `sockclnt_delete` and closes without waiting for the reply (for `deinit`).
+    func abandon() {
+        transport.expectClose(.shutdown)
+        let index = registeredIndex.load(ordering: .relaxed)
+        if index != 0 {
+            let id = published.load()?.table.id(of: "sockclnt_delete") ?? Memclnt.sockclntDelete
+            let bytes = Handshake.sockclntDelete(id: id, clientIndex: index, context: nextContext())
+            _ = transport.send { FrameHeader.appendFramed(bytes, to: &$0) }
+        }
+        transport.close(.shutdown)
+    }
+
     // MARK: - Maintenance: timeouts and liveness
 
     private func startMaintenance() {

@@ -69,6 +69,15 @@ public final class VPPClient: Sendable {
         self.store = SchemaStore(configuration: configuration, logger: logger)
     }
 
+    deinit {
+        // Safety net for a client dropped without shutdown() (only possible without start(),
+        // whose background task keeps the client alive): still say sockclnt_delete, without
+        // waiting, rather than leave VPP with a dead socket (notes §8).
+        if let connection = state.withLock({ $0.isShutdown ? nil : $0.connection }) {
+            connection.abandon()
+        }
+    }
+
     // MARK: - Lifecycle
 
     /// Connects, and keeps reconnecting in the background whenever the connection ends
@@ -178,6 +187,8 @@ public final class VPPClient: Sendable {
         }
         guard installed else {
             await connection.closeGracefully(timeout: configuration.shutdownTimeout)
+            // Another attempt (start() racing connect()) may have won: use its connection.
+            if let existing = state.withLock({ $0.isShutdown ? nil : $0.connection }) { return existing }
             throw isShutdown ? .shutdown : .notConnected
         }
         logger.info("connected to VPP", metadata: [

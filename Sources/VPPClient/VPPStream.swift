@@ -275,7 +275,12 @@ final class StreamDriver {
                 return m
             case .success(.end(let reply)):
                 var more = false
-                if pattern == .getStream { more = try nextPage(after: reply) }
+                if pattern == .getStream {
+                    more = try nextPage(after: reply)
+                } else if let pid = Handshake.pingReplyPID(reply.bytes), pid != session.vpePID {
+                    // The closing control_ping_reply doubles as a liveness probe (notes §1.6).
+                    connection.close(.vppRestarted(oldPID: session.vpePID, newPID: pid))
+                }
                 if !more {
                     finished = true
                     return nil

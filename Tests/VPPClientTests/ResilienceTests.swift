@@ -247,6 +247,18 @@ struct ResilienceTests {
         }
     }
 
+    @Test("a connected client dropped without shutdown still says sockclnt_delete")
+    func deinitSaysGoodbye() async throws {
+        try await withSimulator { sim in
+            do {
+                let client = VPPClient(configuration: clientConfiguration(sim), logger: quietLogger("client"))
+                try await client.connect()
+                #expect(try await client.call("show_version").retval == 0)
+            }
+            try await waitUntil(.seconds(5), "sockclnt_delete") { sim.receivedCount("sockclnt_delete") == 1 }
+        }
+    }
+
     @Test("a dump whose consumer falls too far behind fails with streamOverflow; the socket keeps flowing")
     func dumpOverflow() async throws {
         try await withSimulator(interfaces: 3000) { sim in
