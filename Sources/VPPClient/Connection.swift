@@ -173,26 +173,31 @@ final class Connection: Sendable, TransportDelegate {
         return s
     }
 
-    /// Resolves `name` for sending: its id, or why it cannot be sent.
+    /// Resolves `name` for sending: its id and pattern, or why it cannot be sent (also when
+    /// its reply or details message is unavailable, since the answer could not be read).
     @inline(__always)
-    func sendableID(_ name: String, in session: VPPSession) throws(VPPError) -> UInt16 {
-        guard let id = session.table.id(of: name), session.codec.isKnown(name) else {
+    func sendable(_ name: String, in session: VPPSession) throws(VPPError) -> OutboundInfo {
+        guard let info = session.table.outboundInfo(name), session.codec.isKnown(name) else {
             throw .messageUnavailable(name, session.unavailableReason(name))
         }
-        return id
+        if let blocked = info.blockedBy {
+            throw .messageUnavailable(name, .answerUnavailable(blocked, session.unavailableReason(blocked)))
+        }
+        return info
     }
 
     /// A request/reply call: encode, send, await, decode.
     func call(_ name: String, timeout: Duration,
               encode: (Codec, MessageHeader) throws(CodecError) -> [UInt8]) async throws(VPPError) -> DecodedMessage {
         let session = try requireSession()
-        let id = try sendableID(name, in: session)
-        if let service = session.schema.service(for: name) {
-            switch service.pattern {
+        let out = try sendable(name, in: session)
+        let id = out.id
+        if let pattern = out.pattern {
+            switch pattern {
             case .dump, .getStream:
-                throw .wrongPattern(message: name, expected: "\(name) answers with a stream of \(service.detailsMessage ?? "details"): use dump()")
+                throw .wrongPattern(message: name, expected: "\(name) answers with a stream of details: use dump()")
             case .noReply:
-                throw .wrongPattern(message: name, expected: "VPP sends no reply to \(name): use sendRaw(expectReply: false)")
+                throw .wrongPattern(message: name, expected: "VPP sends no reply to \(name): use sendRaw(_:contextOffset: nil)")
             case .requestReply, .events:
                 break
             }

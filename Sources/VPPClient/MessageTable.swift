@@ -72,6 +72,17 @@ struct InboundInfo: Sendable {
     let decodable: Bool
 }
 
+/// How to send one message, resolved once per connection.
+struct OutboundInfo: Sendable {
+    /// The id on this connection.
+    let id: UInt16
+    /// The service pattern, nil when no service names the message.
+    let pattern: Service.Pattern?
+    /// The reply or details message VPP lacks or has with another CRC: sending would
+    /// work, but the answer could not be read, so the request is refused beforehand.
+    let blockedBy: String?
+}
+
 /// The live `name_crc` ↔ id mapping of one connection.
 ///
 /// Ids outside memclnt are handed out at runtime per module in registration order
@@ -81,8 +92,8 @@ struct InboundInfo: Sendable {
 final class MessageTable: Sendable {
     /// Routing by id (index = id).
     private let inbound: [InboundInfo?]
-    /// Sendable messages: name → id, only when VPP's CRC equals the schema's.
-    private let outbound: [String: UInt16]
+    /// Sendable messages, only when VPP's CRC equals the schema's.
+    private let outbound: [String: OutboundInfo]
     /// The availability report.
     let availability: SchemaAvailability
     /// Number of entries in VPP's table.
@@ -124,12 +135,27 @@ final class MessageTable: Sendable {
                 statuses[def.name] = .missing
             }
         }
+        var resolved: [String: OutboundInfo] = [:]
+        resolved.reserveCapacity(outbound.count)
+        for (name, id) in outbound {
+            let service = schema.service(for: name)
+            var answers: [String] = []
+            if let service {
+                if let r = service.reply, r != "null" { answers.append(r) }
+                if let d = service.streamMessage { answers.append(d) }
+            }
+            let blocked = answers.first { a in
+                if case .available = statuses[a] { return false }
+                return statuses[a] != nil || schema.message(a) == nil
+            }
+            resolved[name] = OutboundInfo(id: id, pattern: service?.pattern, blockedBy: blocked)
+        }
         self.inbound = inbound
-        self.outbound = outbound
+        self.outbound = resolved
         self.availability = SchemaAvailability(statuses: statuses, unknownToSchema: unknown.sorted())
         self.count = entries.count
-        self.controlPingID = outbound["control_ping"] ?? Memclnt.controlPing
-        self.controlPingReplyID = outbound["control_ping_reply"] ?? Memclnt.controlPingReply
+        self.controlPingID = resolved["control_ping"]?.id ?? Memclnt.controlPing
+        self.controlPingReplyID = resolved["control_ping_reply"]?.id ?? Memclnt.controlPingReply
     }
 
     /// The table used during the handshake, before VPP's table is known: memclnt's fixed ids.
@@ -149,7 +175,11 @@ final class MessageTable: Sendable {
 
     /// The id to send `name` with, when VPP offers it with the schema's CRC.
     @inline(__always)
-    func id(of name: String) -> UInt16? { outbound[name] }
+    func id(of name: String) -> UInt16? { outbound[name]?.id }
+
+    /// How to send `name`, nil when VPP does not offer it with the schema's CRC.
+    @inline(__always)
+    func outboundInfo(_ name: String) -> OutboundInfo? { outbound[name] }
 
     /// Splits VPP's key `<name>_<crc8>` (socket_api.c:517-525).
     static func split(_ key: String) -> (name: String, crc: String) {

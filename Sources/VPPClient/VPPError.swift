@@ -47,6 +47,9 @@ public enum UnavailableReason: Sendable, Equatable, CustomStringConvertible {
     case crcMismatch(schemaCRC: String, vppCRC: String)
     /// The codec cannot lay the message out (reported by `Codec.unsupported`).
     case unsupported(String)
+    /// The request itself is fine, but its reply or details message (named) is
+    /// unavailable for the given reason, so VPP's answer could not be read.
+    indirect case answerUnavailable(String, UnavailableReason)
 
     /// A sentence for error bodies and CLI messages.
     public var description: String {
@@ -55,6 +58,7 @@ public enum UnavailableReason: Sendable, Equatable, CustomStringConvertible {
         case .missingInVPP(let c): "the connected VPP does not offer it (schema CRC \(c))"
         case .crcMismatch(let s, let v): "CRC mismatch: schema has \(s), the connected VPP has \(v)"
         case .unsupported(let why): "the codec cannot encode it: \(why)"
+        case .answerUnavailable(let m, let why): "its answer \(m) is unavailable: \(why)"
         }
     }
 }

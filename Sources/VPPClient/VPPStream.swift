@@ -200,7 +200,7 @@ final class StreamDriver {
         let connection = try stream.client.requireConnection()
         let session = try connection.requireSession()
         let name = stream.name
-        let requestID = try connection.sendableID(name, in: session)
+        let requestID = try connection.sendable(name, in: session).id
         guard let service = session.schema.service(for: name),
               service.pattern == .dump || service.pattern == .getStream else {
             throw .wrongPattern(message: name, expected: "\(name) is not a dump or get/stream request: use call()")

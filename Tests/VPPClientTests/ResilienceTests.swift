@@ -289,13 +289,15 @@ struct ResilienceTests {
         let core = SharedData.api2606 + "/core"
         for file in try FileManager.default.contentsOfDirectory(atPath: core) where file.hasSuffix(".api.json") {
             var text = try String(contentsOfFile: core + "/" + file, encoding: .utf8)
-            if file == "vpe.api.json" {
-                // Only show_version's own "crc" (other header-only requests share its CRC).
-                let start = try #require(text.range(of: "\"show_version\","))
+            // Only the message's own "crc" (header-only requests share one CRC).
+            func alterCRC(of message: String) throws {
+                let start = try #require(text.range(of: "\"\(message)\","))
                 let crc = try #require(text.range(of: "\"crc\": \"0x", range: start.upperBound..<text.endIndex))
                 let value = crc.upperBound..<text.index(crc.upperBound, offsetBy: 8)
                 text.replaceSubrange(value, with: "0badc0de")
             }
+            if file == "vpe.api.json" { try alterCRC(of: "show_version") }
+            if file == "vlib.api.json" { try alterCRC(of: "show_threads_reply") }
             try text.write(to: dir.appendingPathComponent(file), atomically: true, encoding: .utf8)
         }
         try await withSimulator { sim in
@@ -304,7 +306,7 @@ struct ResilienceTests {
                 let session = try #require(client.session)
                 #expect(!session.liveSchemaLoaded)
                 #expect(session.availability.status(of: "show_version") == .crcMismatch(schemaCRC: "0badc0de", vppCRC: liveCRC))
-                #expect(session.availability.mismatched.map(\.name).contains("show_version"))
+                #expect(Set(session.availability.mismatched.map(\.name)) == ["show_version", "show_threads_reply"])
                 #expect(session.availability.status(of: "bfd_udp_add") == .missing, "plugins the simulator lacks are missing")
                 #expect(session.messageID(of: "show_version") == nil)
                 do throws(VPPError) {
@@ -323,7 +325,20 @@ struct ResilienceTests {
                 } catch {
                     guard case .messageUnavailable(_, .missingInVPP) = error else { Issue.record("got \(error)"); return }
                 }
+                // The request matches but its reply does not: refused too, since the answer
+                // could not be read (and the request may have side effects).
+                #expect(session.messageID(of: "show_threads") != nil)
+                do throws(VPPError) {
+                    _ = try await client.call("show_threads")
+                    Issue.record("expected a refusal")
+                } catch {
+                    guard case .messageUnavailable("show_threads", .answerUnavailable("show_threads_reply", .crcMismatch)) = error else {
+                        Issue.record("got \(error)")
+                        return
+                    }
+                }
                 #expect(sim.receivedCount("show_version") == 0, "a refused message is never sent")
+                #expect(sim.receivedCount("show_threads") == 0, "a refused message is never sent")
                 #expect(try await client.call("control_ping").retval == 0)
             }
             // With VPP's own schema (get_api_json) the live definition wins over the stale file.
