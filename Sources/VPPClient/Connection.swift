@@ -72,6 +72,7 @@ final class Connection: Sendable, TransportDelegate {
             case .failed(let why): throw .connectFailed(why)
             case .busy:
                 _ = try remaining()
+                if Task.isCancelled { throw .cancelled }
                 try? await Task.sleep(for: .milliseconds(10))
             }
         }
@@ -103,6 +104,10 @@ final class Connection: Sendable, TransportDelegate {
         }
         let clientIndex = created.index
         registeredIndex.store(clientIndex, ordering: .relaxed)
+        // VPP always answers 0 today (socket_api.c:513); anything negative is a refusal.
+        guard created.response >= 0 else {
+            throw .connectFailed("sockclnt_create refused with response \(created.response)")
+        }
         logger.debug("sockclnt_create answered", metadata: [
             "index": "\(String(clientIndex, radix: 16))", "messages": "\(created.entries.count)"])
 
