@@ -80,8 +80,8 @@ public final class HTTPServer: Sendable {
     /// The bound TCP port once started (the real one when configured with 0).
     public var port: UInt16 { boundPort.load(ordering: .sequentiallyConsistent) }
 
-    /// Stops the server gracefully: no new connections or requests (requests on
-    /// open keep-alive connections get 503), every open stream is finished (its
+    /// Stops the server gracefully: no new connections (they are closed as soon
+    /// as accepted) or requests (requests on open keep-alive connections get 503), every open stream is finished (its
     /// writer sees ``HTTPStreamError/closed``, queued bytes still go out), and
     /// in-flight handlers may complete — for at most `gracePeriod`. Then waiting
     /// requests get 503, streams are cut, and the daemon stops. Safe to call more
@@ -104,7 +104,6 @@ public final class HTTPServer: Sendable {
             return
         }
         core.beginShutdown()
-        let listenSocket = MHDBridge.quiesce(running.daemon)
         // The last part of the grace period is kept for delivering the forced
         // 503s: libmicrohttpd sends nothing more once the daemon is stopping.
         let clock = ContinuousClock()
@@ -119,7 +118,7 @@ public final class HTTPServer: Sendable {
         }
         core.forceEnd()
         while core.pendingResumes > 0 { await Task.yield() }
-        stop(running, listenSocket: listenSocket)
+        stop(running)
         core.logger.info("HTTP server stopped")
     }
 
@@ -136,8 +135,8 @@ public final class HTTPServer: Sendable {
     /// Ends everything at once and stops the daemon; the order matters: after
     /// `forceEnd` nothing suspends again, and once the pending resumes are done
     /// no connection is suspended, which `MHD_stop_daemon` requires.
-    private func stop(_ running: Running, listenSocket: Int32?) {
-        MHDBridge.stop(running.daemon, quiescedSocket: listenSocket)
+    private func stop(_ running: Running) {
+        MHDBridge.stop(running.daemon)
         running.retainedCore.release()
         lifecycle.withLock { $0 = .stopped }
     }
@@ -166,7 +165,7 @@ public final class HTTPServer: Sendable {
         core.beginShutdown()
         core.forceEnd()
         while core.pendingResumes > 0 { sched_yield() }
-        MHDBridge.stop(running.daemon, quiescedSocket: nil)
+        MHDBridge.stop(running.daemon)
         running.retainedCore.release()
     }
 }

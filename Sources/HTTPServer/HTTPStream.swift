@@ -77,6 +77,12 @@ public struct HTTPStreamWriter: Sendable {
         core.finish()
     }
 
+    /// Ends the body abnormally: the connection is closed without the final chunk, so the
+    /// client sees a broken response. For failures after the status line was sent (a dump
+    /// that fails halfway), where finishing would pass a short body off as complete.
+    public func abort() {
+        core.end(aborting: true)
+    }
     /// Whether the stream is closed: client gone, body completed, or server shut
     /// down. Producers poll this to stop early.
     public var isClosed: Bool { core.isClosed }

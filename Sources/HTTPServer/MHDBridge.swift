@@ -109,7 +109,7 @@ enum MHDBridge {
             options.append(MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: sockaddr))
             options.append(MHD_OptionItem(option: .END, value: 0, ptr_value: nil))
             return options.withUnsafeBufferPointer { buffer in
-                vppgw_start_daemon(flags, configuration.port, accessCallback, cls, buffer.baseAddress)
+                vppgw_start_daemon(flags, configuration.port, acceptPolicyCallback, cls, accessCallback, cls, buffer.baseAddress)
             }
         }
         guard let daemon else {
@@ -126,19 +126,16 @@ enum MHDBridge {
         vppgw_daemon_port(daemon.pointer)
     }
 
-    /// Stops accepting connections; returns the listening socket, which the
-    /// caller must close only after `stop` (libmicrohttpd threads may still
-    /// look at it until then), or nil.
-    static func quiesce(_ daemon: DaemonRef) -> Int32? {
-        let socket = MHD_quiesce_daemon(daemon.pointer)
-        return socket == MHD_INVALID_SOCKET ? nil : socket
-    }
-
     /// Stops the daemon. Precondition (else libmicrohttpd aborts the process):
     /// no connection is suspended without a resume already requested.
-    static func stop(_ daemon: DaemonRef, quiescedSocket: Int32?) {
+    ///
+    /// `MHD_quiesce_daemon` is deliberately not used: in 0.9.75 it removes the
+    /// listening socket from the epoll set while the polling threads may do
+    /// the same, and the loser calls `MHD_PANIC` ("Failed to remove listen FD
+    /// from epoll set", seen with a thread pool). New connections are refused
+    /// by the accept-policy callback instead, and the socket closes here.
+    static func stop(_ daemon: DaemonRef) {
         MHD_stop_daemon(daemon.pointer)
-        if let quiescedSocket { _ = close(quiescedSocket) }
     }
 
     // MARK: request data
@@ -233,6 +230,12 @@ private let logCallbackAddress: Int = {
     let callback: MHD_LogCallback = logCallback
     return unsafeBitCast(callback, to: Int.self)
 }()
+
+/// Every accepted TCP connection: refused (closed at once) once shutdown began.
+private func acceptPolicyCallback(_ cls: UnsafeMutableRawPointer?, _ address: UnsafePointer<sockaddr>?, _ length: socklen_t) -> MHD_Result {
+    guard let cls else { return .NO }
+    return Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue().acceptsConnections ? .YES : .NO
+}
 
 /// Start of every request: create its context from the raw request target.
 private func uriLogCallback(_ cls: UnsafeMutableRawPointer?, _ uri: UnsafePointer<CChar>?, _ connection: OpaquePointer?) -> UnsafeMutableRawPointer? {

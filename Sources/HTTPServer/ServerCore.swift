@@ -16,6 +16,8 @@ final class ServerCore: Sendable {
     /// Resumes claimed but not yet carried out (see ``PendingResume``); the
     /// daemon may only be stopped when this is zero.
     private let resumesInFlight = Atomic<Int>(0)
+    /// Cleared when shutdown begins; the accept-policy callback reads it.
+    private let accepting = Atomic<Bool>(true)
     /// The last diagnostic libmicrohttpd logged, for start-failure messages.
     private let lastMessage = Mutex("")
 
@@ -46,6 +48,9 @@ final class ServerCore: Sendable {
     // MARK: registry
 
     var isShuttingDown: Bool { registry.withLock { $0.shuttingDown } }
+
+    /// Whether new TCP connections are taken (false once shutdown began).
+    var acceptsConnections: Bool { accepting.load(ordering: .relaxed) }
 
     /// Records a request whose handler is about to run; `false` once shutdown
     /// began (the caller answers 503 instead). Check and insert are atomic with
@@ -90,9 +95,10 @@ final class ServerCore: Sendable {
         registry.withLock { ($0.requests.count, $0.streams.count) }
     }
 
-    /// Stops taking requests and asks every open stream to end once its queue
-    /// drains (their writers see ``HTTPStreamError/closed``).
+    /// Stops taking connections and requests, and asks every open stream to end
+    /// once its queue drains (their writers see ``HTTPStreamError/closed``).
     func beginShutdown() {
+        accepting.store(false, ordering: .relaxed)
         let streams = registry.withLock { registry in
             registry.shuttingDown = true
             return Array(registry.streams.values)

@@ -47,7 +47,7 @@ struct RequestResponseTests {
             try RawHTTPConnection(port: port).request("GET", "/a%20b/c%2Fd?name=x&name=y%2Fz&sp=1+2&flag&empty=&u=%C3%A9&bad=%zz")
         }
         #expect(response.status == 200)
-        let request = await seen.take()
+        let request = try await seen.take()
         #expect(request.path == "/a b/c/d")
         #expect(request.target == "/a%20b/c%2Fd?name=x&name=y%2Fz&sp=1+2&flag&empty=&u=%C3%A9&bad=%zz")
         let pairs = request.query.map { "\($0.name)=\($0.value)" }
@@ -73,10 +73,11 @@ struct RequestResponseTests {
         await server.shutdown(gracePeriod: .seconds(2))
     }
 
-    @Test func twoHundredConcurrentSlowHandlersDoNotBlockThePollingThread() async throws {
+    @Test(arguments: [0, 2])
+    func twoHundredConcurrentSlowHandlersDoNotBlockThePollingThread(threadPoolSize: Int) async throws {
         let gate = Gate()
         let entered = Counter()
-        let server = try startServer { request in
+        let server = try startServer({ $0.threadPoolSize = threadPoolSize }) { request in
             if request.path == "/fast" { return .text("fast") }
             entered.increment()
             await gate.wait()
@@ -131,6 +132,31 @@ struct RequestResponseTests {
         #expect(garbageClosed.isEmpty || String(decoding: garbageClosed, as: UTF8.self).hasPrefix("HTTP/1.1 400"))
         #expect(good.status == 200 && good.text == "fine")
         #expect(calls.value == 1)
+        await server.shutdown(gracePeriod: .seconds(2))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "needs curl"))
+    func listensOnIPv6Loopback() async throws {
+        let server: HTTPServer
+        do {
+            server = try startServer({ $0.host = "::1" }) { request in .text(request.remoteAddress) }
+        } catch HTTPServerError.startFailed(let reason) {
+            print("skipping: no IPv6 loopback here (\(reason))")
+            return
+        }
+        let port = server.port
+        let output = try await offload { () -> String in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            process.arguments = ["-sS", "-g", "--max-time", "10", "http://[::1]:\(port)/"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        #expect(output == "::1")
         await server.shutdown(gracePeriod: .seconds(2))
     }
 

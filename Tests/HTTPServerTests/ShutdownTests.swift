@@ -4,12 +4,13 @@ import Testing
 
 @Suite("Shutdown")
 struct ShutdownTests {
-    @Test func shutdownWithOpenStreamsAndInFlightRequestsEndsWithinTheGracePeriod() async throws {
-        for round in 0..<8 {
+    @Test(arguments: [0, 2])
+    func shutdownWithOpenStreamsAndInFlightRequestsEndsWithinTheGracePeriod(threadPoolSize: Int) async throws {
+        for round in 0..<6 {
             let gate = Gate()
             let entered = Counter()
             let writers = Mailbox<HTTPStreamWriter>()
-            let server = try startServer { request in
+            let server = try startServer({ $0.threadPoolSize = threadPoolSize }) { request in
                 switch request.path {
                 case "/slow":
                     entered.increment()
@@ -44,7 +45,7 @@ struct ShutdownTests {
                 return clients
             }
             var streamWriters: [HTTPStreamWriter] = []
-            for _ in 0..<4 { streamWriters.append(await writers.take()) }
+            for _ in 0..<4 { streamWriters.append(try await writers.take()) }
             try await eventually(10, "slow handlers to start") { entered.value == 3 }
 
             let started = ContinuousClock.now
@@ -103,6 +104,13 @@ struct ShutdownTests {
             let refused = try await offload { try idle.value.request("GET", "/quick") }
             #expect(refused.status == 503)
             #expect(refused.header("connection")?.lowercased() == "close")
+            // ...and a new connection is closed without an answer.
+            let fresh = try await offload { () -> [UInt8] in
+                let connection = try RawHTTPConnection(port: port)
+                try? connection.sendRequest("GET", "/quick")
+                return try connection.readToEnd()
+            }
+            #expect(fresh.isEmpty)
             // ...while the request already running may finish.
             gate.open()
             let finished = try await offload { try slow.value.readResponse() }
@@ -136,7 +144,7 @@ struct ShutdownTests {
             _ = try connection.readHead()
             return SendableBox(connection)
         }
-        let writer = await writers.take()
+        let writer = try await writers.take()
         server = nil  // a suspended stream must not crash MHD_stop_daemon
         #expect(server == nil)
         #expect(writer.isClosed)

@@ -49,7 +49,7 @@ struct StreamingTests {
                 return (head.status, intact, received)
             }
         }
-        let writer = await writers.take()
+        let writer = try await writers.take()
         let watcher = Task {
             try await eventually(20, "the producer to block") { writer.core.backpressureWaits > 0 }
             producerBlocked.increment()
@@ -101,12 +101,12 @@ struct StreamingTests {
                 return ids
             }
         }
-        let writer = await writers.take()
+        let writer = try await writers.take()
         for id in 0..<count {
             try await writer.write("id: \(id)\nevent: tick\ndata: {\"n\":\(id)}\n\n")
             // The next event is written only after the client has seen this one:
             // had the server buffered the stream, this wait would time out.
-            let seen = try await within(10, "client to receive event \(id)") { await acknowledgements.take() }
+            let seen = try await acknowledgements.take(timeout: 10, "client to receive event \(id)")
             #expect(seen == id)
         }
         writer.finish()
@@ -114,9 +114,10 @@ struct StreamingTests {
         await server.shutdown(gracePeriod: .seconds(2))
     }
 
-    @Test func clientDisconnectMidStreamIsObservedByTheWriter() async throws {
+    @Test(arguments: [0, 2])
+    func clientDisconnectMidStreamIsObservedByTheWriter(threadPoolSize: Int) async throws {
         let writers = Mailbox<HTTPStreamWriter>()
-        let server = try startStreamServer(writers: writers)
+        let server = try startStreamServer({ $0.threadPoolSize = threadPoolSize }, writers: writers)
         let port = server.port
         for round in 0..<50 {
             let connection = try await offload { () -> SendableBox<RawHTTPConnection> in
@@ -124,7 +125,7 @@ struct StreamingTests {
                 try connection.sendRequest("GET", "/events")
                 return SendableBox(connection)
             }
-            let writer = await writers.take()
+            let writer = try await writers.take()
             let closeCalls = Counter()
             writer.onClose { closeCalls.increment() }
             try await writer.write("data: first\n\n")
@@ -177,6 +178,44 @@ struct StreamingTests {
         #expect(streamed.header("content-length") == nil)
         #expect(streamed.text == "[1,2]")
         #expect(plain.text == "plain")
+        await server.shutdown(gracePeriod: .seconds(2))
+    }
+
+    @Test func http10ClientGetsAStreamDelimitedByConnectionClose() async throws {
+        let writers = Mailbox<HTTPStreamWriter>()
+        let server = try startStreamServer(writers: writers)
+        let port = server.port
+        let acknowledgements = Mailbox<Int>()
+        let client = Task {
+            try await offload { () -> (ResponseHead, String) in
+                let connection = try RawHTTPConnection(port: port)
+                try connection.send("GET /events HTTP/1.0\r\n\r\n")
+                let head = try connection.readHead()
+                var events = 0
+                repeat {
+                    // Bytes may have arrived with the head: look before reading more.
+                    let text = String(decoding: try connection.readAvailable(), as: UTF8.self)
+                    let complete = text.components(separatedBy: "\n\n").count - 1
+                    while events < complete {
+                        acknowledgements.put(events)
+                        events += 1
+                    }
+                } while try events < 3 && connection.fill()
+                // readAvailable did not consume: this is the whole body.
+                return (head, String(decoding: try connection.readToEnd(), as: UTF8.self))
+            }
+        }
+        let writer = try await writers.take()
+        for id in 0..<3 {
+            try await writer.write("data: \(id)\n\n")
+            let seen = try await acknowledgements.take(timeout: 10, "event \(id)")
+            #expect(seen == id)
+        }
+        writer.finish()
+        let (head, body) = try await client.value
+        #expect(head.status == 200)
+        #expect(!head.isChunked)
+        #expect(body == "data: 0\n\ndata: 1\n\ndata: 2\n\n")
         await server.shutdown(gracePeriod: .seconds(2))
     }
 

@@ -228,6 +228,11 @@ final class RawHTTPConnection {
         return try readToEnd()
     }
 
+    /// Every buffered byte received so far (not consumed).
+    func readAvailable() throws -> [UInt8] {
+        Array(buffer[start...])
+    }
+
     func readToEnd() throws -> [UInt8] {
         while try fill() {}
         return take(available)

@@ -75,41 +75,60 @@ final class Gate: Sendable {
     }
 }
 
-/// A value that can be handed from one thread to a waiting task.
+/// Values handed from one thread or task to a waiting task, in order.
 final class Mailbox<Value: Sendable>: Sendable {
-    private let state = Mutex<(values: [Value], waiters: [CheckedContinuation<Value, Never>])>(([], []))
+    private struct State {
+        var values: [Value] = []
+        var waiters: [UInt64: CheckedContinuation<Value, any Error>] = [:]
+        var order: [UInt64] = []
+        var nextID: UInt64 = 0
+        var cancelled: Set<UInt64> = []
+    }
+
+    private let state = Mutex(State())
 
     func put(_ value: Value) {
-        let waiter = state.withLock { state -> CheckedContinuation<Value, Never>? in
-            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
+        let waiter = state.withLock { state -> CheckedContinuation<Value, any Error>? in
+            while !state.order.isEmpty {
+                let id = state.order.removeFirst()
+                if let waiter = state.waiters.removeValue(forKey: id) { return waiter }
+            }
             state.values.append(value)
             return nil
         }
         waiter?.resume(returning: value)
     }
 
-    func take() async -> Value {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Value, Never>) in
-            let value = state.withLock { state -> Value? in
-                if !state.values.isEmpty { return state.values.removeFirst() }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let value { continuation.resume(returning: value) }
-        }
+    /// The next value; throws ``TimeoutError`` after `timeout` seconds, so a
+    /// test that never gets its value fails instead of hanging.
+    func take(timeout: Double = 10, _ what: String = "a value") async throws -> Value {
+        try await within(timeout, what) { try await self.takeCancellable() }
     }
 
-    /// Blocking variant for client threads; nil after `timeout` seconds.
-    func takeBlocking(timeout: Double) -> Value? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let value = state.withLock { state -> Value? in
-                state.values.isEmpty ? nil : state.values.removeFirst()
-            }
-            if let value { return value }
-            usleep(1000)
+    private func takeCancellable() async throws -> Value {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
         }
-        return nil
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
+                let immediate = state.withLock { state -> Result<Value, any Error>? in
+                    if state.cancelled.remove(id) != nil { return .failure(CancellationError()) }
+                    if !state.values.isEmpty { return .success(state.values.removeFirst()) }
+                    state.waiters[id] = continuation
+                    state.order.append(id)
+                    return nil
+                }
+                if let immediate { continuation.resume(with: immediate) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Value, any Error>? in
+                if let waiter = state.waiters.removeValue(forKey: id) { return waiter }
+                state.cancelled.insert(id)
+                return nil
+            }
+            waiter?.resume(throwing: CancellationError())
+        }
     }
 }
 
