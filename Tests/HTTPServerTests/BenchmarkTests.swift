@@ -4,7 +4,7 @@ import Testing
 
 /// Throughput with `wrk`, off by default: `HTTPSERVER_BENCH=1 swift test
 /// --filter HTTPServerTests.Benchmark` (build with `-c release` for real numbers).
-@Suite("Benchmark", .enabled(if: ProcessInfo.processInfo.environment["HTTPSERVER_BENCH"] == "1"))
+@Suite("Benchmark", .serialized, .enabled(if: ProcessInfo.processInfo.environment["HTTPSERVER_BENCH"] == "1"))
 struct BenchmarkTests {
     @Test(arguments: [0, 2])
     func trivialHandlerThroughputWithWrk(threadPoolSize: Int) async throws {
