@@ -83,6 +83,7 @@ public struct HTTPStreamWriter: Sendable {
     public func abort() {
         core.end(aborting: true)
     }
+
     /// Whether the stream is closed: client gone, body completed, or server shut
     /// down. Producers poll this to stop early.
     public var isClosed: Bool { core.isClosed }

@@ -219,6 +219,30 @@ struct StreamingTests {
         await server.shutdown(gracePeriod: .seconds(2))
     }
 
+    @Test func abortedStreamEndsWithoutTheFinalChunk() async throws {
+        let writers = Mailbox<HTTPStreamWriter>()
+        let server = try startStreamServer(writers: writers)
+        let port = server.port
+        let connection = try await offload { () -> SendableBox<RawHTTPConnection> in
+            let connection = try RawHTTPConnection(port: port)
+            try connection.sendRequest("GET", "/dump")
+            return SendableBox(connection)
+        }
+        let writer = try await writers.take()
+        try await writer.write("[{\"row\":1},")
+        let first = try await offload { () -> String in
+            _ = try connection.value.readHead()
+            return String(decoding: try connection.value.readChunk() ?? [], as: UTF8.self)
+        }
+        #expect(first == "[{\"row\":1},")
+        writer.abort()
+        // The client must not mistake the short body for a complete one.
+        await #expect(throws: TestClientError.self) { try await offload { try connection.value.readChunk() } }
+        try await within(5, "the aborted stream to close") { await writer.closed() }
+        await #expect(throws: HTTPStreamError.closed) { try await writer.write([1]) }
+        await server.shutdown(gracePeriod: .seconds(2))
+    }
+
     @Test func tryWriteRefusesWhenTheQueueIsFull() async throws {
         let (_, writer) = HTTPStreamSource.makeStream(highWaterMark: 1000)
         #expect(writer.tryWrite([UInt8](repeating: 1, count: 1500)), "an empty queue takes one chunk of any size")
