@@ -98,7 +98,8 @@ public struct HTTPStreamWriter: Sendable {
         core.onClose(handler)
     }
 
-    /// Returns when the stream has closed, or when the calling task is cancelled.
+    /// Returns when the stream has closed and its ``onClose(_:)`` handlers have
+    /// run, or when the calling task is cancelled.
     public func closed() async {
         await core.waitClosed()
     }

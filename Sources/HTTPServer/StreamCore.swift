@@ -37,6 +37,8 @@ final class StreamCore: Sendable {
         var writable = true
         /// The response was released by libmicrohttpd (or never sent).
         var closed = false
+        /// `closed`, and the close handlers have run: `closed()` waits for this.
+        var closeHandlersDone = false
         /// End the body with an error at once (forced shutdown).
         var aborted = false
         var suspended = false
@@ -204,7 +206,7 @@ final class StreamCore: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state in
-                    if state.closed || state.cancelled.remove(id) != nil { return true }
+                    if state.closeHandlersDone || state.cancelled.remove(id) != nil { return true }
                     state.closeWaiters[id] = continuation
                     return false
                 }
@@ -256,10 +258,11 @@ final class StreamCore: Sendable {
     }
 
     /// Marks the stream closed for good: libmicrohttpd released the response
-    /// (sent, client gone, or daemon stopped), or it was never sent. Wakes
-    /// every waiter and runs the close handlers.
+    /// (sent, client gone, or daemon stopped), or it was never sent. Refuses
+    /// writes at once, runs the close handlers, then wakes `closed()` waiters,
+    /// so code after `await closed()` sees the handlers' effects.
     func close() {
-        let taken = state.withLock { state -> (spaces: [CheckedContinuation<Void, any Error>], closes: [CheckedContinuation<Void, Never>], handlers: [@Sendable () -> Void], server: ServerCore?)? in
+        let taken = state.withLock { state -> (spaces: [CheckedContinuation<Void, any Error>], handlers: [@Sendable () -> Void], server: ServerCore?)? in
             if state.closed { return nil }
             state.closed = true
             state.writable = false
@@ -269,18 +272,21 @@ final class StreamCore: Sendable {
             state.head = 0
             state.headOffset = 0
             state.queuedBytes = 0
-            let closes = Array(state.closeWaiters.values)
-            state.closeWaiters.removeAll()
             let handlers = state.closeHandlers
             state.closeHandlers = []
             let server = state.server
             state.server = nil
-            return (state.takeSpaceWaiters(), closes, handlers, server)
+            return (state.takeSpaceWaiters(), handlers, server)
         }
         guard let taken else { return }
         taken.server?.unregisterStream(self)
         for waiter in taken.spaces { waiter.resume(throwing: HTTPStreamError.closed) }
-        for waiter in taken.closes { waiter.resume() }
         for handler in taken.handlers { handler() }
+        let closeWaiters = state.withLock { state in
+            state.closeHandlersDone = true
+            defer { state.closeWaiters.removeAll() }
+            return Array(state.closeWaiters.values)
+        }
+        for waiter in closeWaiters { waiter.resume() }
     }
 }
