@@ -1,7 +1,6 @@
 // swift-tools-version:6.0
 // VPPGateway: an HTTP/JSON + SSE gateway in front of FD.io VPP's binary API.
 import PackageDescription
-import Foundation
 
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -85,15 +84,6 @@ let package = Package(
                     swiftSettings: strict),
         // Runs the built `vpp-gateway` binary as an operator would.
         .testTarget(name: "CLITests", dependencies: ["VPPTestSupport"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "VPPTestSupport"], swiftSettings: strict),
     ]
 )
-
-// TEMPORARY (development only): lets engineers build the lower layers while the gateway
-// layer is being written in the same checkout.
-if ProcessInfo.processInfo.environment["VPPGW_ONLY_CORE"] != nil {
-    package.targets.removeAll { ["Gateway", "GatewayTests", "VPPEvents"].contains($0.name) }
-    for t in package.targets where t.name == "vpp-gateway" {
-        t.dependencies.removeAll { if case .byNameItem(let n, _) = $0 { return n == "Gateway" }; return false }
-    }
-}

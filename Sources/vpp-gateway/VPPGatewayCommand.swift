@@ -6,7 +6,7 @@ struct VPPGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vpp-gateway",
         abstract: "An HTTP/JSON and Server-Sent Events gateway in front of FD.io VPP's binary API.",
-        subcommands: [
+        subcommands: servingCommands + [
             // One line per subcommand; each lives in its own file.
             DecodeCommand.self,
             EncodeCommand.self,
@@ -15,4 +15,15 @@ struct VPPGatewayCommand: AsyncParsableCommand {
             CallCommand.self,
             OpenAPICommand.self,
         ])
+}
+
+extension VPPGatewayCommand {
+    /// `serve` first, so `vpp-gateway --help` leads with it.
+    static var servingCommands: [any ParsableCommand.Type] {
+        #if canImport(Gateway)
+        [ServeCommand.self]
+        #else
+        []
+        #endif
+    }
 }

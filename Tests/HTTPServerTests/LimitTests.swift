@@ -1,3 +1,4 @@
+import VPPTestSupport
 import HTTPServer
 import Testing
 

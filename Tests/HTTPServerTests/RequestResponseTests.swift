@@ -1,3 +1,4 @@
+import VPPTestSupport
 import Foundation
 import HTTPServer
 import Testing

@@ -1,3 +1,4 @@
+import VPPTestSupport
 import Foundation
 @testable import HTTPServer
 import Testing

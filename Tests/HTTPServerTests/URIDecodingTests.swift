@@ -1,4 +1,5 @@
 @testable import HTTPServer
+import VPPTestSupport
 import Testing
 
 @Suite("Request target decoding")

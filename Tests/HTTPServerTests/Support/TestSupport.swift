@@ -1,19 +1,8 @@
+import VPPTestSupport
 import Foundation
 import HTTPServer
 import Logging
 import Synchronization
-
-/// Runs blocking work (socket reads, subprocesses) on its own thread, keeping
-/// the Swift concurrency pool free for the server's handlers.
-func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        let thread = Thread {
-            continuation.resume(with: Result { try body() })
-        }
-        thread.stackSize = 1 << 20
-        thread.start()
-    }
-}
 
 /// A logger that only shows problems, so test output stays readable.
 let testLogger: Logger = {

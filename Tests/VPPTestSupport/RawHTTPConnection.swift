@@ -1,3 +1,4 @@
+// A blocking raw HTTP/1.1 test client, shared by the HTTP server and gateway tests.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -5,13 +6,13 @@ import Darwin
 #endif
 
 /// Errors from the test client; every wait is bounded, a timeout is a failure.
-enum TestClientError: Error, CustomStringConvertible {
+public enum TestClientError: Error, CustomStringConvertible {
     case system(String)
     case timeout(String)
     case closed(String)
     case malformed(String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .system(let what): "system error: \(what)"
         case .timeout(let what): "timed out: \(what)"
@@ -22,40 +23,40 @@ enum TestClientError: Error, CustomStringConvertible {
 }
 
 /// A parsed response head.
-struct ResponseHead: Sendable {
-    var status: Int
-    var headers: [(name: String, value: String)]
+public struct ResponseHead: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
 
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         let wanted = name.lowercased()
         return headers.first { $0.name == wanted }?.value
     }
 
-    var isChunked: Bool { header("transfer-encoding")?.lowercased().contains("chunked") ?? false }
+    public var isChunked: Bool { header("transfer-encoding")?.lowercased().contains("chunked") ?? false }
 }
 
 /// A complete response.
-struct RawResponse: Sendable {
-    var head: ResponseHead
-    var body: [UInt8]
+public struct RawResponse: Sendable {
+    public var head: ResponseHead
+    public var body: [UInt8]
 
-    var status: Int { head.status }
-    var text: String { String(decoding: body, as: UTF8.self) }
-    func header(_ name: String) -> String? { head.header(name) }
+    public var status: Int { head.status }
+    public var text: String { String(decoding: body, as: UTF8.self) }
+    public func header(_ name: String) -> String? { head.header(name) }
 }
 
 /// A tiny blocking HTTP/1.1 client over a raw TCP socket, so tests see exactly
 /// what goes over the wire: keep-alive reuse, chunk boundaries, early closes.
 /// Blocking: use it only from ``offload(_:)`` threads, never on the Swift
 /// concurrency pool (which the server's handlers need).
-final class RawHTTPConnection {
-    private(set) var fd: Int32
+public final class RawHTTPConnection {
+    public private(set) var fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
 
     /// Connects to 127.0.0.1:`port`. `timeout` bounds every single read/write;
     /// `receiveBuffer` shrinks the kernel buffer to make a slow reader.
-    init(port: UInt16, timeout: Double = 10, receiveBuffer: Int? = nil) throws {
+    public init(port: UInt16, timeout: Double = 10, receiveBuffer: Int? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestClientError.system("socket: \(errno)") }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
@@ -83,7 +84,7 @@ final class RawHTTPConnection {
     deinit { close() }
 
     /// The local port, which identifies the TCP connection to the server.
-    var localPort: UInt16 {
+    public var localPort: UInt16 {
         var address = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
@@ -92,7 +93,7 @@ final class RawHTTPConnection {
         return UInt16(bigEndian: address.sin_port)
     }
 
-    func close() {
+    public func close() {
         if fd >= 0 {
             Glibc.close(fd)
             fd = -1
@@ -100,14 +101,14 @@ final class RawHTTPConnection {
     }
 
     /// Closes with a TCP reset (SO_LINGER 0), like a killed client.
-    func abort() {
+    public func abort() {
         guard fd >= 0 else { return }
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         close()
     }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -119,10 +120,10 @@ final class RawHTTPConnection {
         }
     }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
     /// Sends a request. Adds `Host` and, for a body, `Content-Length`.
-    func sendRequest(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) throws {
+    public func sendRequest(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) throws {
         var text = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "POST" { text += "Content-Length: \(body.count)\r\n" }
@@ -131,14 +132,14 @@ final class RawHTTPConnection {
     }
 
     /// Sends a request and reads its whole response.
-    func request(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) throws -> RawResponse {
+    public func request(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) throws -> RawResponse {
         try sendRequest(method, target, headers: headers, body: body)
         return try readResponse(method: method)
     }
 
     /// Reads more bytes into the buffer; false at EOF.
     @discardableResult
-    func fill(max: Int = 64 * 1024) throws -> Bool {
+    public func fill(max: Int = 64 * 1024) throws -> Bool {
         if start > 0 && start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             start = 0
@@ -166,7 +167,7 @@ final class RawHTTPConnection {
         return out
     }
 
-    func readLine() throws -> String {
+    public func readLine() throws -> String {
         while true {
             if let end = buffer[start...].firstRange(of: [13, 10]) {
                 let line = String(decoding: buffer[start..<end.lowerBound], as: UTF8.self)
@@ -177,14 +178,14 @@ final class RawHTTPConnection {
         }
     }
 
-    func readExactly(_ count: Int) throws -> [UInt8] {
+    public func readExactly(_ count: Int) throws -> [UInt8] {
         while available < count {
             guard try fill() else { throw TestClientError.closed("reading \(count) bytes") }
         }
         return take(count)
     }
 
-    func readHead() throws -> ResponseHead {
+    public func readHead() throws -> ResponseHead {
         let statusLine = try readLine()
         let parts = statusLine.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let status = Int(parts[1]) else {
@@ -202,7 +203,7 @@ final class RawHTTPConnection {
     }
 
     /// The next chunk of a chunked body, or nil after the last one (trailers consumed).
-    func readChunk() throws -> [UInt8]? {
+    public func readChunk() throws -> [UInt8]? {
         let sizeLine = try readLine()
         let hex = sizeLine.split(separator: ";").first.map(String.init)?.trimmingCharacters(in: " ") ?? ""
         guard let size = Int(hex, radix: 16) else { throw TestClientError.malformed("chunk size '\(sizeLine)'") }
@@ -215,7 +216,7 @@ final class RawHTTPConnection {
         return data
     }
 
-    func readBody(for head: ResponseHead, method: String) throws -> [UInt8] {
+    public func readBody(for head: ResponseHead, method: String) throws -> [UInt8] {
         if method == "HEAD" || head.status == 204 || head.status == 304 || head.status < 200 { return [] }
         if head.isChunked {
             var body: [UInt8] = []
@@ -229,29 +230,29 @@ final class RawHTTPConnection {
     }
 
     /// Every buffered byte received so far (not consumed).
-    func readAvailable() throws -> [UInt8] {
+    public func readAvailable() throws -> [UInt8] {
         Array(buffer[start...])
     }
 
-    func readToEnd() throws -> [UInt8] {
+    public func readToEnd() throws -> [UInt8] {
         while try fill() {}
         return take(available)
     }
 
-    func readResponse(method: String = "GET") throws -> RawResponse {
+    public func readResponse(method: String = "GET") throws -> RawResponse {
         let head = try readHead()
         return RawResponse(head: head, body: try readBody(for: head, method: method))
     }
 
     /// Whether the server closed the connection (EOF or reset) within the timeout.
-    func waitForPeerClose() throws -> Bool {
+    public func waitForPeerClose() throws -> Bool {
         while try fill() {}
         return true
     }
 }
 
 extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
         var slice = Substring(self)
         while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
         while let last = slice.last, set.contains(last) { slice = slice.dropLast() }

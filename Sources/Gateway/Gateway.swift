@@ -1,0 +1,150 @@
+import Foundation
+import HTTPServer
+import Logging
+import Synchronization
+import VPPClient
+import VPPCodec
+import VPPEvents
+import VPPSchema
+
+/// The gateway: HTTP routes over one VPP connection and one event hub.
+///
+/// Every message of the loaded schema is an endpoint; the schema comes from the connected
+/// VPP (`get_api_json`) merged with `--api-dir`, or, while VPP is away, from the folders
+/// alone, so decode, encode, schema and OpenAPI keep working without VPP.
+public final class Gateway: Sendable {
+    /// The configuration it was started with.
+    public let configuration: GatewayConfiguration
+    /// The VPP connection.
+    public let client: VPPClient
+    /// The event hub.
+    public let hub: EventHub
+    let metrics: GatewayMetrics
+    let logger: Logger
+    /// The schema used while no session exists (from `--api-dir`, or built in).
+    let offlineCodec: Codec?
+    private let server: Mutex<HTTPServer?> = Mutex(nil)
+    let openAPICache: Mutex<(key: ObjectIdentifier?, body: [UInt8])?> = Mutex(nil)
+    private let requestCounter = Atomic<UInt64>(0)
+    private let requestPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+
+    /// Prepares a gateway; `start()` connects and listens.
+    public init(configuration: GatewayConfiguration, offlineSchema: Schema? = nil, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        client = VPPClient(configuration: configuration.client, logger: logger)
+        hub = EventHub(client: client, configuration: configuration.events, logger: logger)
+        metrics = GatewayMetrics()
+        offlineCodec = offlineSchema.map { Codec(schema: $0) }
+    }
+
+    /// Starts connecting to VPP (retrying in the background) and serving HTTP.
+    /// - Returns: the bound port.
+    @discardableResult
+    public func start() async throws -> UInt16 {
+        await client.start()
+        await hub.start()
+        let handler: HTTPHandler = { [self] request in await handle(request) }
+        let s = try HTTPServer(configuration: configuration.http, logger: logger, handler: handler)
+        try s.start()
+        server.withLock { $0 = s }
+        metrics.watch(client: client)
+        logger.info("serving", metadata: ["address": "\(configuration.http.host):\(s.port)",
+                                          "vpp_socket": "\(configuration.client.socketPath)"])
+        return s.port
+    }
+
+    /// The bound HTTP port (0 before `start`).
+    public var port: UInt16 { server.withLock { $0?.port ?? 0 } }
+
+    /// Stops taking requests, ends SSE streams with a final event, finishes in-flight calls,
+    /// disables VPP registrations and says `sockclnt_delete`.
+    public func shutdown(gracePeriod: Duration = .seconds(10)) async {
+        await hub.shutdown()
+        let s = server.withLock { $0 }
+        await s?.shutdown(gracePeriod: gracePeriod)
+        await client.shutdown()
+    }
+
+    /// The codec for this moment: the live session's when connected, else the offline one.
+    var codec: Codec? { client.session?.codec ?? offlineCodec }
+
+    /// Answers one request. Never throws: every failure is a problem+json response.
+    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        let started = ContinuousClock.now
+        let requestID = request.header("x-request-id").flatMap { $0.count <= 128 ? $0 : nil } ?? nextRequestID()
+        let route = Route(path: request.path)
+        var response: HTTPResponse
+        do throws(Problem) {
+            response = try await dispatch(route, request)
+        } catch {
+            response = error.response(requestID: requestID)
+        }
+        response.headers.append(("X-Request-Id", requestID))
+        metrics.observeRequest(route: route.metricLabel, method: request.method, status: response.status,
+                               duration: ContinuousClock.now - started)
+        if response.status >= 500 {
+            logger.warning("request failed", metadata: ["request_id": "\(requestID)", "method": "\(request.method)",
+                                                        "path": "\(request.path)", "status": "\(response.status)"])
+        }
+        return response
+    }
+
+    private func nextRequestID() -> String {
+        let n = requestCounter.wrappingAdd(1, ordering: .relaxed).newValue
+        return requestPrefix + "-" + String(n, radix: 16)
+    }
+
+    private func dispatch(_ route: Route, _ request: HTTPRequest) async throws(Problem) -> HTTPResponse {
+        switch route {
+        case .index: try allow(request, ["GET", "HEAD"]); return indexPage()
+        case .healthz: try allow(request, ["GET", "HEAD"]); return health()
+        case .readyz: try allow(request, ["GET", "HEAD"]); return try readiness()
+        case .metrics: try allow(request, ["GET"]); return await metricsPage()
+        case .openAPI: try allow(request, ["GET"]); return try openAPIDocument()
+        case .schemaList: try allow(request, ["GET"]); return try schemaList()
+        case .schemaItem(let name): try allow(request, ["GET"]); return try schemaItem(name)
+        case .decode: try allow(request, ["POST"]); return try decode(request)
+        case .encode(let name): try allow(request, ["POST"]); return try encode(name, request)
+        case .events(let name): try allow(request, ["GET"]); return try await events(name, request)
+        case .message(let name): return try await call(name, request)
+        case .notFound: throw Problem(.notFound, "no route for \(request.path); see / and /openapi.json")
+        }
+    }
+
+    func allow(_ request: HTTPRequest, _ methods: [String]) throws(Problem) {
+        guard methods.contains(request.method) else {
+            var p = Problem(.methodNotAllowed, "\(request.method) is not allowed on \(request.path); use \(methods.joined(separator: " or "))")
+            p.headers = [("Allow", methods.joined(separator: ", "))]
+            throw p
+        }
+    }
+
+    /// The current schema, or 503 when there is none at all.
+    func requireCodec() throws(Problem) -> Codec {
+        guard let codec else {
+            throw Problem(.vppNotConnected, "no API schema yet: VPP is not connected and no --api-dir was given")
+        }
+        return codec
+    }
+}
+
+extension Route {
+    /// A low-cardinality label for metrics.
+    var metricLabel: String {
+        switch self {
+        case .index: "/"
+        case .healthz: "/healthz"
+        case .readyz: "/readyz"
+        case .metrics: "/metrics"
+        case .openAPI: "/openapi.json"
+        case .schemaList: "/v1/schema"
+        case .schemaItem: "/v1/schema/{name}"
+        case .decode: "/v1/decode"
+        case .encode: "/v1/encode/{message}"
+        case .events(let n): n == nil ? "/v1/events" : "/v1/events/{event}"
+        case .message: "/v1/{message}"
+        case .notFound: "unmatched"
+        }
+    }
+}

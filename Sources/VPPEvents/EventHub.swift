@@ -1,0 +1,372 @@
+import Foundation
+import Logging
+import VPPClient
+import VPPCodec
+import VPPJSON
+import VPPSchema
+
+/// Fans VPP's events out to any number of subscribers over exactly one VPP registration per
+/// (`want_*` message, arguments).
+///
+/// VPP allows one `want_interface_events` registration per client (a second is -31,
+/// api_helper_macros.h `pub_sub_handler`), and forgets every registration when it restarts.
+/// The hub therefore owns registrations: the first subscriber enables one, later subscribers
+/// share it, the last one's departure disables it after a short linger, and after a
+/// reconnect every live registration is sent again. Each registration gets its own `pid`,
+/// which VPP echoes in events (src/vnet/interface_api.c), so events are routed to the
+/// registration that asked for them even when one VPP client holds several (ip_neighbor
+/// watchers are keyed by client and pid).
+public actor EventHub {
+    private let client: VPPClient
+    private let configuration: EventHubConfiguration
+    private let logger: Logger
+    private var registrations: [RegistrationKey: Registration] = [:]
+    private var subscribers: [Int: Subscriber] = [:]
+    private var ingestTasks: [String: Task<Void, Never>] = [:]
+    private var ring: ReplayRing
+    private var nextSequence: UInt64
+    private var nextSubscriberID = 1
+    private var nextPID: UInt32
+    private var shuttingDown = false
+    private var backgroundTasks: [Task<Void, Never>] = []
+    private var stats = EventHubStatistics(registrations: 0, subscribers: 0, eventsReceived: 0, eventsDelivered: 0, eventsDropped: 0)
+
+    final class Registration {
+        enum State { case registering(Task<Void, any Error>), active, inactive }
+        let key: RegistrationKey
+        let plan: RegistrationPlan
+        var subscribers: Set<Int> = []
+        var state: State = .inactive
+        var lingerGeneration = 0
+        init(key: RegistrationKey, plan: RegistrationPlan) {
+            self.key = key
+            self.plan = plan
+        }
+    }
+
+    struct Subscriber {
+        let sink: any EventSink
+        let selections: [(key: RegistrationKey, event: String, filter: EventFilter)]
+        var dropped = 0
+    }
+
+    /// A hub over `client`. Call `start()` to follow the connection.
+    public init(client: VPPClient, configuration: EventHubConfiguration = EventHubConfiguration(), logger: Logger) {
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+        ring = ReplayRing(capacity: configuration.ringCapacity)
+        // Sequence numbers start at the clock in microseconds so that ids stay monotonic
+        // across gateway restarts and an old Last-Event-ID is recognised as a gap.
+        nextSequence = UInt64(max(0, Date().timeIntervalSince1970 * 1_000_000))
+        nextPID = UInt32(truncatingIfNeeded: getpid()) &* 1000
+    }
+
+    /// Starts following connection changes and sending heartbeats.
+    public func start() {
+        let states = client.stateChanges()
+        backgroundTasks.append(Task { [weak self] in
+            for await state in states {
+                await self?.connectionChanged(state)
+            }
+        })
+        let interval = configuration.heartbeatInterval
+        backgroundTasks.append(Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await self?.heartbeat()
+            }
+        })
+    }
+
+    /// Counters for `/metrics`.
+    public func statistics() -> EventHubStatistics {
+        var s = stats
+        s.registrations = registrations.count
+        s.subscribers = subscribers.count
+        return s
+    }
+
+    /// Subscribes `sink` to the selected events, registering with VPP where no registration
+    /// with those arguments exists yet. Replays events after `lastEventID` from the ring (or
+    /// reports a gap). Returns the subscriber id for `unsubscribe`.
+    public func subscribe(_ selectors: [EventSelector], lastEventID: UInt64? = nil,
+                          sink: any EventSink) async throws(EventHubError) -> Int {
+        guard !shuttingDown else { throw .shuttingDown }
+        if configuration.maxSubscribers > 0, subscribers.count >= configuration.maxSubscribers {
+            throw .tooManySubscribers(limit: configuration.maxSubscribers)
+        }
+        guard let session = client.session else { throw .registrationFailed(.notConnected) }
+        var selections: [(key: RegistrationKey, event: String, filter: EventFilter)] = []
+        var plans: [RegistrationKey: RegistrationPlan] = [:]
+        for selector in selectors {
+            let plan = try RegistrationPlan(selector, codec: session.codec, pid: nextPID)
+            if registrations[plan.key] == nil, plans[plan.key] == nil { nextPID &+= 1 }
+            plans[plan.key] = registrations[plan.key]?.plan ?? plan
+            selections.append((plan.key, selector.event, try plan.filter(selector.filters)))
+        }
+        let id = nextSubscriberID
+        nextSubscriberID += 1
+        // Reserve the registrations before awaiting, so concurrent subscribers share them.
+        for (key, plan) in plans {
+            let r = registrations[key] ?? Registration(key: key, plan: plan)
+            registrations[key] = r
+            r.subscribers.insert(id)
+            r.lingerGeneration += 1
+        }
+        do throws(EventHubError) {
+            for key in plans.keys {
+                guard let r = registrations[key] else { continue }
+                try await ensureRegistered(r)
+            }
+        } catch {
+            for key in plans.keys { release(subscriber: id, from: key) }
+            throw error
+        }
+        guard !sink.isClosed else {
+            for key in plans.keys { release(subscriber: id, from: key) }
+            return id
+        }
+        var subscriber = Subscriber(sink: sink, selections: selections)
+        if let lastEventID { replay(after: lastEventID, to: &subscriber) }
+        subscribers[id] = subscriber
+        return id
+    }
+
+    /// Removes a subscriber (its client went away). Registrations left without subscribers
+    /// are disabled after the linger time.
+    public func unsubscribe(_ id: Int) {
+        guard let s = subscribers.removeValue(forKey: id) else { return }
+        for key in Set(s.selections.map(\.key)) { release(subscriber: id, from: key) }
+    }
+
+    /// Ends every stream with a `shutdown` event and disables every registration.
+    public func shutdown() async {
+        shuttingDown = true
+        for (_, s) in subscribers {
+            _ = s.sink.offer(.control(.shutdown))
+            s.sink.close()
+        }
+        subscribers.removeAll()
+        for r in registrations.values where isActive(r) {
+            await send(r, enable: false)
+        }
+        registrations.removeAll()
+        for t in ingestTasks.values { t.cancel() }
+        ingestTasks.removeAll()
+        for t in backgroundTasks { t.cancel() }
+        backgroundTasks.removeAll()
+    }
+
+    // MARK: - Registrations
+
+    private func isActive(_ r: Registration) -> Bool {
+        if case .active = r.state { return true }
+        return false
+    }
+
+    private func ensureRegistered(_ r: Registration) async throws(EventHubError) {
+        switch r.state {
+        case .active:
+            return
+        case .registering(let task):
+            do { try await task.value } catch { throw Self.hubError(error) }
+        case .inactive:
+            for event in r.plan.events { startIngest(event) }
+            let task = Task<Void, any Error> { try await self.register(r) }
+            r.state = .registering(task)
+            do {
+                try await task.value
+            } catch {
+                if case .registering = r.state { r.state = .inactive }
+                throw Self.hubError(error)
+            }
+        }
+    }
+
+    private static func hubError(_ error: any Error) -> EventHubError {
+        if let e = error as? EventHubError { return e }
+        if let e = error as? VPPError { return .registrationFailed(e) }
+        return .registrationFailed(.cancelled)
+    }
+
+    /// Sends the enabling `want_*` and marks the registration active.
+    private func register(_ r: Registration) async throws {
+        let reply: DecodedMessage
+        do {
+            reply = try await client.call(r.plan.want, .object(r.plan.fields(enable: true)),
+                                          timeout: configuration.registrationTimeout)
+        } catch {
+            r.state = .inactive
+            throw error
+        }
+        let retval = Self.retval(reply)
+        // -31 INVALID_REGISTRATION on enable means VPP already has it (e.g. an earlier call
+        // timed out after VPP processed it): the registration exists, which is what we want.
+        guard retval == 0 || retval == -31 else {
+            r.state = .inactive
+            throw EventHubError.registrationFailed(.retval(retval, r.plan.want, reply))
+        }
+        r.state = .active
+        logger.info("registered with VPP", metadata: ["registration": "\(r.key)", "pid": "\(r.plan.pid)"])
+    }
+
+    private func send(_ r: Registration, enable: Bool) async {
+        do {
+            let reply = try await client.call(r.plan.want, .object(r.plan.fields(enable: enable)),
+                                              timeout: configuration.registrationTimeout)
+            let retval = Self.retval(reply)
+            if retval != 0 { logger.debug("want_* answered \(retval)", metadata: ["registration": "\(r.key)"]) }
+        } catch {
+            logger.debug("want_* call failed: \(error)", metadata: ["registration": "\(r.key)"])
+        }
+    }
+
+    static func retval(_ reply: DecodedMessage) -> Int32 {
+        reply.retval ?? 0
+    }
+
+    private func release(subscriber id: Int, from key: RegistrationKey) {
+        guard let r = registrations[key] else { return }
+        r.subscribers.remove(id)
+        guard r.subscribers.isEmpty else { return }
+        r.lingerGeneration += 1
+        let generation = r.lingerGeneration
+        let linger = configuration.linger
+        Task { [weak self] in
+            try? await Task.sleep(for: linger)
+            await self?.lingerExpired(key, generation: generation)
+        }
+    }
+
+    private func lingerExpired(_ key: RegistrationKey, generation: Int) async {
+        guard let r = registrations[key], r.subscribers.isEmpty, r.lingerGeneration == generation else { return }
+        registrations.removeValue(forKey: key)
+        let needed = Set(registrations.values.flatMap(\.plan.events))
+        for event in r.plan.events where !needed.contains(event) {
+            ingestTasks.removeValue(forKey: event)?.cancel()
+        }
+        if isActive(r) {
+            logger.info("disabling registration without subscribers", metadata: ["registration": "\(key)"])
+            r.state = .inactive
+            await send(r, enable: false)
+        }
+    }
+
+    // MARK: - Connection changes
+
+    private func connectionChanged(_ state: VPPConnectionState) async {
+        switch state {
+        case .disconnected(let reason):
+            var told: Set<Int> = []
+            for r in registrations.values {
+                r.state = .inactive
+                for id in r.subscribers where told.insert(id).inserted {
+                    _ = subscribers[id]?.sink.offer(.control(.vppDisconnected(reason: "\(reason)")))
+                }
+            }
+        case .connected:
+            for r in registrations.values where !r.subscribers.isEmpty {
+                guard case .inactive = r.state else { continue }
+                do throws(EventHubError) {
+                    try await ensureRegistered(r)
+                    for id in r.subscribers { _ = subscribers[id]?.sink.offer(.control(.vppConnected)) }
+                } catch {
+                    logger.warning("re-registration failed: \(error)", metadata: ["registration": "\(r.key)"])
+                }
+            }
+        default:
+            break
+        }
+    }
+
+    // MARK: - Events
+
+    private func startIngest(_ event: String) {
+        guard ingestTasks[event] == nil else { return }
+        let subscription = client.events(named: event, bufferSize: configuration.ingestBuffer)
+        ingestTasks[event] = Task { [weak self] in
+            for await item in subscription {
+                await self?.ingest(event, item)
+            }
+        }
+    }
+
+    private func ingest(_ event: String, _ item: VPPEvent) {
+        switch item {
+        case .overflow(let dropped):
+            logger.warning("event hub fell behind VPP; events dropped", metadata: ["event": "\(event)", "dropped": "\(dropped)"])
+            for r in registrations.values where r.plan.events.contains(event) {
+                for id in r.subscribers { _ = subscribers[id]?.sink.offer(.control(.overflow(dropped: dropped))) }
+            }
+        case .message(let decoded):
+            publish(event, decoded)
+        }
+    }
+
+    private func publish(_ event: String, _ decoded: DecodedMessage) {
+        guard case .object(let fields)? = try? JSONParser.parse(decoded.json) else { return }
+        let candidates = registrations.values.filter { isActive($0) && $0.plan.events.contains(event) }
+        let pid = fields["pid"]?.numberValue?.uint64Value
+        var targets = candidates.filter { pid != nil && UInt64($0.plan.pid) == pid }
+        if targets.isEmpty { targets = candidates }
+        stats.eventsReceived += 1
+        let e = HubEvent(sequence: nextSequence, name: event, json: decoded.json, fields: fields,
+                         registrations: targets.map(\.key))
+        nextSequence += 1
+        ring.append(e)
+        var done: Set<Int> = []
+        var gone: [Int] = []
+        for r in targets {
+            for id in r.subscribers where done.insert(id).inserted {
+                guard var s = subscribers[id] else { continue }
+                guard s.selections.contains(where: { $0.key == r.key && $0.event == event && $0.filter.matches(fields) }) else { continue }
+                if s.sink.isClosed { gone.append(id); continue }
+                deliver(.event(e), to: &s)
+                subscribers[id] = s
+            }
+        }
+        for id in gone { unsubscribe(id) }
+    }
+
+    /// Offers an item, first reporting earlier drops once there is room.
+    private func deliver(_ item: HubItem, to s: inout Subscriber) {
+        if s.dropped > 0 {
+            guard s.sink.offer(.control(.overflow(dropped: s.dropped))) else {
+                s.dropped += 1
+                stats.eventsDropped += 1
+                return
+            }
+            s.dropped = 0
+        }
+        if s.sink.offer(item) {
+            stats.eventsDelivered += 1
+        } else {
+            s.dropped += 1
+            stats.eventsDropped += 1
+        }
+    }
+
+    private func replay(after lastEventID: UInt64, to s: inout Subscriber) {
+        let oldest = ring.oldest
+        let unknown = lastEventID >= nextSequence   // not an id this hub gave out
+        let tooOld = oldest.map { $0 > 0 && lastEventID < $0 - 1 } ?? false
+        if unknown || tooOld {
+            _ = s.sink.offer(.control(.gap(lastEventID: lastEventID, oldestAvailable: oldest)))
+        }
+        for e in ring.after(lastEventID) {
+            let wanted = s.selections.contains { sel in
+                e.registrations.contains(sel.key) && sel.event == e.name && sel.filter.matches(e.fields)
+            }
+            if wanted { deliver(.event(e), to: &s) }
+        }
+    }
+
+    private func heartbeat() {
+        var gone: [Int] = []
+        for (id, s) in subscribers {
+            if s.sink.isClosed { gone.append(id) } else { _ = s.sink.offer(.heartbeat) }
+        }
+        for id in gone { unsubscribe(id) }
+    }
+}

@@ -1,0 +1,112 @@
+import VPPCodec
+import VPPJSON
+import VPPSchema
+
+/// How to register for one event with VPP: which `want_*` message, with which arguments,
+/// how to say enable/disable, and which `pid` identifies the registration.
+///
+/// Event APIs are irregular (notes §1.8, FDio/govpp#63): the enable field is `enable_disable`
+/// (u32 or bool) in some and `enable` in others, some take filters (`want_ip_neighbor_events_v2`
+/// takes `ip` and `sw_if_index`), some carry global knobs (`want_l2_macs_events`). Everything
+/// here is read from the schema, so a plugin's `want_*` works like VPP's own.
+struct RegistrationPlan: Sendable {
+    let want: String
+    /// Every event this registration enables (from the service's `events` list).
+    let events: [String]
+    let key: RegistrationKey
+    let enableField: String
+    let enableIsBool: Bool
+    let hasPID: Bool
+    let pid: UInt32
+    /// Canonical arguments (everything but the header, the enable field and pid).
+    let arguments: JSONObject
+    private let eventFields: [Field]
+    private let schema: Schema
+
+    init(_ selector: EventSelector, codec: Codec, pid: UInt32) throws(EventHubError) {
+        let schema = codec.schema
+        self.schema = schema
+        guard let event = schema.message(selector.event) else {
+            throw .unknownEvent(selector.event, detail: "no such message in the loaded schema")
+        }
+        guard event.kind == .event else {
+            throw .unknownEvent(selector.event, detail: "\(selector.event) is a \(event.kind.rawValue) message, not an event")
+        }
+        guard let wantName = schema.registration(for: selector.event), let want = schema.message(wantName) else {
+            throw .unknownEvent(selector.event, detail: "no want_* message registers for it")
+        }
+        guard let enable = want.fields.first(where: { $0.name == "enable_disable" || $0.name == "enable" }) else {
+            throw .unknownEvent(selector.event, detail: "it is registered by \(wantName), which has no enable field the gateway can manage")
+        }
+        self.want = wantName
+        events = schema.service(for: wantName)?.events.nilIfEmpty ?? [selector.event]
+        enableField = enable.name
+        enableIsBool = Self.isBool(enable.type, schema)
+        hasPID = want.fields.contains { $0.name == "pid" }
+        self.pid = pid
+        eventFields = event.fields
+        let reserved: Set<String> = ["_vl_msg_id", "client_index", "context", "pid", enable.name]
+        for m in selector.registrationArguments where reserved.contains(m.key) || !want.fields.contains(where: { $0.name == m.key }) {
+            let allowed = want.fields.map(\.name).filter { !reserved.contains($0) }
+            throw .invalidArgument(pointer: "/" + m.key,
+                                   detail: "\(wantName) has no argument \(m.key)" + (allowed.isEmpty ? "" : "; it takes \(allowed.joined(separator: ", "))"))
+        }
+        // Canonical arguments: encode and decode, so `sw_if_index=01` and `1` are one
+        // registration and bad values fail here, before VPP sees them.
+        var probe = selector.registrationArguments
+        probe.append(enable.name, enableIsBool ? .bool(true) : .number(JSONNumber(integer: 1)))
+        let canonical: JSONObject
+        do {
+            let bytes = try codec.encode(.object(probe), as: wantName, header: MessageHeader(messageID: 0, clientIndex: 0, context: 0))
+            let decoded = try codec.decode(bytes, as: wantName)
+            guard case .object(let o) = try JSONParser.parse(decoded.json) else { throw CodecError(.invalidValue, path: "", reason: "not an object") }
+            canonical = o
+        } catch let e as CodecError {
+            throw .invalidArgument(pointer: e.path, detail: e.reason)
+        } catch {
+            throw .invalidArgument(pointer: "", detail: "\(error)")
+        }
+        arguments = JSONObject(canonical.members.filter { !reserved.contains($0.key) && $0.key != "_msgname" && $0.key != "_crc" })
+        key = RegistrationKey(want: wantName, arguments: JSONValue.object(arguments).jsonText)
+    }
+
+    /// The `want_*` fields for enabling or disabling this registration.
+    func fields(enable: Bool) -> JSONObject {
+        var o = arguments
+        o.append(enableField, enableIsBool ? .bool(enable) : .number(JSONNumber(integer: enable ? 1 : 0)))
+        if hasPID { o.append("pid", .number(JSONNumber(integer: pid))) }
+        return o
+    }
+
+    /// Validates filters against the event's fields (dotted names reach into typedefs).
+    func filter(_ filters: JSONObject) throws(EventHubError) -> EventFilter {
+        for m in filters {
+            var fields = eventFields
+            for (i, part) in m.key.split(separator: ".").enumerated() {
+                guard let f = fields.first(where: { $0.name == part }), !["_vl_msg_id", "client_index"].contains(f.name) else {
+                    let names = fields.map(\.name).filter { !["_vl_msg_id", "client_index"].contains($0) }
+                    throw .invalidArgument(pointer: "/" + m.key.replacingDots(),
+                                           detail: "no event field \(m.key); \(i == 0 ? "the event has" : "that object has") \(names.joined(separator: ", "))")
+                }
+                if case .structure(let s) = f.type { fields = schema.structs[s]?.fields ?? [] } else { fields = [] }
+            }
+        }
+        return EventFilter(filters)
+    }
+
+    private static func isBool(_ t: TypeRef, _ schema: Schema) -> Bool {
+        switch t {
+        case .scalar(let s): return s == .bool
+        case .alias(let a): return schema.aliases[a].map { isBool($0.type, schema) } ?? false
+        default: return false
+        }
+    }
+}
+
+extension Array {
+    var nilIfEmpty: Self? { isEmpty ? nil : self }
+}
+
+extension String {
+    func replacingDots() -> String { split(separator: ".").joined(separator: "/") }
+}

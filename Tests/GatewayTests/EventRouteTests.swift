@@ -1,0 +1,170 @@
+import Foundation
+import Gateway
+import Testing
+import VPPJSON
+import VPPTestSupport
+
+/// Server-Sent Events over one shared VPP registration, against the simulator.
+@Suite(.serialized) struct EventRouteTests {
+    static func fast(_ c: inout GatewayConfiguration) {
+        c.events.heartbeatInterval = .milliseconds(100)
+        c.events.linger = .milliseconds(100)
+    }
+
+    @Test func twoHundredSubscribersShareOneRegistrationAndGetEveryEventInOrder() async throws {
+        try await GatewayHarness.run(interfaces: 5, configure: Self.fast) { h in
+            let streams = try await withThrowingTaskGroup(of: SSEStream.self) { group in
+                for _ in 0..<200 { group.addTask { try await h.events("/v1/events/sw_interface_event") } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(streams.allSatisfy { $0.status == 200 })
+            #expect(h.simulator.receivedCount("want_interface_events") == 1)
+            for i in 1...5 {
+                _ = try await h.post("/v1/sw_interface_set_flags", #"{"sw_if_index":\#(i),"flags":["IF_STATUS_API_FLAG_ADMIN_UP"]}"#)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for s in streams {
+                    group.addTask {
+                        let items = try await s.next(5)
+                        #expect(items.map { $0.json?["sw_if_index"]?.numberValue?.int64Value } == [1, 2, 3, 4, 5])
+                        #expect(items.allSatisfy { $0.event == "sw_interface_event" })
+                        let ids = items.compactMap { $0.id.flatMap(UInt64.init) }
+                        #expect(ids.count == 5 && zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 })
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(h.simulator.receivedCount("want_interface_events") == 1)
+            for s in streams { s.close() }
+            // The last departure disables the registration (after heartbeats notice and the linger).
+            try await h.waitUntil("registration disabled") { h.simulator.receivedCount("want_interface_events") == 2 }
+            try await h.waitUntil("no registrations") { await h.gateway.hub.statistics().registrations == 0 }
+        }
+    }
+
+    @Test func filtersApplyPerSubscriber() async throws {
+        try await GatewayHarness.run(interfaces: 3, configure: Self.fast) { h in
+            let all = try await h.events("/v1/events/sw_interface_event")
+            let two = try await h.events("/v1/events/sw_interface_event?sw_if_index=2")
+            let up = try await h.events("/v1/events/sw_interface_event?flags=IF_STATUS_API_FLAG_ADMIN_UP")
+            // Up, up, down: three state changes, three events (a set to the current state is none).
+            _ = try await h.post("/v1/sw_interface_set_flags", #"{"sw_if_index":1,"flags":1}"#)
+            _ = try await h.post("/v1/sw_interface_set_flags", #"{"sw_if_index":2,"flags":1}"#)
+            _ = try await h.post("/v1/sw_interface_set_flags", #"{"sw_if_index":2,"flags":0}"#)
+            #expect(try await all.next(3).map { $0.json?["sw_if_index"]?.numberValue?.int64Value } == [1, 2, 2])
+            let onlyTwo = try await two.next(2)
+            #expect(onlyTwo.allSatisfy { $0.json?["sw_if_index"]?.numberValue?.int64Value == 2 })
+            #expect(onlyTwo.last?.json?["flags"] == .array([]))
+            // A flag filter matches events carrying that flag: both "up" events, not the "down".
+            let ups = try await up.next(2)
+            #expect(ups.map { $0.json?["sw_if_index"]?.numberValue?.int64Value } == [1, 2])
+            #expect(h.simulator.receivedCount("want_interface_events") == 1)
+            let bad = try await h.get("/v1/events/sw_interface_event?no_such_field=1")
+            #expect(bad.status == 400)
+            #expect(try JSONParser.parse(bad.body)["pointer"] == .string("/no_such_field"))
+            let notEvent = try await h.get("/v1/events/show_version")
+            #expect(notEvent.status == 404)
+            for s in [all, two, up] { s.close() }
+        }
+    }
+
+    @Test func lastEventIDReplaysFromTheRingAndReportsAGapWhenTooOld() async throws {
+        try await GatewayHarness.run(interfaces: 3, configure: {
+            Self.fast(&$0)
+            $0.events.ringCapacity = 4
+        }) { h in
+            let first = try await h.events("/v1/events/sw_interface_event")
+            for i in 1...3 { _ = try await h.post("/v1/sw_interface_set_flags", #"{"sw_if_index":\#(i),"flags":1}"#) }
+            let seen = try await first.next(3)
+            first.close()
+            // Resume after the first: the two later events are replayed.
+            let resumed = try await h.events("/v1/events/sw_interface_event", headers: [("Last-Event-ID", seen[0].id ?? "")])
+            let replayed = try await resumed.next(2)
+            #expect(replayed.map(\.id) == [seen[1].id, seen[2].id])
+            resumed.close()
+            // Push the first events out of the 4-event ring, then resume from the first: a gap.
+            for i in 1...3 { _ = try await h.post("/v1/sw_interface_set_flags", #"{"sw_if_index":\#(i),"flags":0}"#) }
+            try await Task.sleep(for: .milliseconds(100))
+            let late = try await h.events("/v1/events/sw_interface_event?last_event_id=\(seen[0].id ?? "")")
+            let gap = try await late.next()
+            #expect(gap.event == "gap")
+            #expect(gap.json?["last_event_id"]?.numberValue?.uint64Value == UInt64(seen[0].id ?? ""))
+            let bad = try await h.get("/v1/events/sw_interface_event", headers: [("Last-Event-ID", "yesterday")])
+            #expect(bad.status == 400)
+            late.close()
+        }
+    }
+
+    @Test func aStalledSubscriberGetsOverflowWhileOthersKeepUp() async throws {
+        try await GatewayHarness.run(interfaces: 3, configure: {
+            Self.fast(&$0)
+            $0.sseQueueBytes = 64 * 1024
+        }) { h in
+            // More than loopback TCP can buffer for a client that never reads (the kernel's
+            // send buffer autotunes to 4 MiB): 30,000 events of ~200 bytes.
+            let stalled = try await h.events("/v1/events/sw_interface_event", receiveBuffer: 4096)
+            let healthy = try await h.events("/v1/events/sw_interface_event")
+            let reader = Task { try await healthy.next(30_000) }
+            h.simulator.floodEvents(count: 30_000, ratePerSecond: 10_000)
+            let got = try await reader.value
+            #expect(got.count == 30_000)
+            let ids = got.compactMap { $0.id.flatMap(UInt64.init) }
+            #expect(zip(ids, ids.dropFirst()).allSatisfy { $0 + 1 == $1 }, "the reading subscriber lost nothing")
+            #expect(got.allSatisfy { $0.event == "sw_interface_event" })
+            // The stalled client starts reading; once it has room, the next event is preceded
+            // by an overflow event saying how many it lost.
+            let drain = Task { () -> Int in
+                while true {
+                    let item = try await stalled.next()
+                    if item.event == "overflow" { return Int(item.json?["dropped"]?.numberValue?.int64Value ?? 0) }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            _ = try await h.post("/v1/sw_interface_set_flags", #"{"sw_if_index":1,"flags":1}"#)
+            let dropped = try await drain.value
+            #expect(dropped > 0)
+            let stats = await h.gateway.hub.statistics()
+            #expect(stats.eventsDropped > 0)
+            stalled.close()
+            healthy.close()
+        }
+    }
+
+    @Test func aVPPRestartIsAnnouncedAndTheRegistrationIsRenewed() async throws {
+        try await GatewayHarness.run(interfaces: 3, configure: Self.fast) { h in
+            let s = try await h.events("/v1/events/sw_interface_event")
+            _ = try await h.post("/v1/sw_interface_set_flags", #"{"sw_if_index":1,"flags":1}"#)
+            #expect(try await s.next().event == "sw_interface_event")
+            let pid = h.gateway.client.session?.vpePID
+            h.simulator.restart(reorderModules: true)
+            #expect(try await s.next().event == "vpp-disconnected")
+            let connected = try await s.next()
+            #expect(connected.event == "vpp-connected")
+            #expect(h.gateway.client.session?.vpePID != pid)
+            _ = try await h.post("/v1/sw_interface_set_flags", #"{"sw_if_index":2,"flags":1}"#)
+            let after = try await s.next()
+            #expect(after.event == "sw_interface_event")
+            #expect(after.json?["sw_if_index"]?.numberValue?.int64Value == 2)
+            s.close()
+        }
+    }
+
+    @Test func theGTPUErrorIndicationPluginEventArrivesWithItsRawData() async throws {
+        try await GatewayHarness.run(apiDirectories: [SharedData.api2606, SharedData.testgovpp], configure: Self.fast) { h in
+            let s = try await h.events("/v1/events/cu_up_gtp_error_ind_event")
+            #expect(s.status == 200)
+            #expect(h.simulator.receivedCount("want_cu_up_gtp_error_ind_events") == 1)
+            let raw = "0x321a001000000000000000001012345678850004c0a80101"
+            try h.simulator.emitEvent("cu_up_gtp_error_ind_event", try JSONParser.parse(
+                #"{"type":"CU_UP_EVENT_GTP_ERROR_IND","data":{"ue_id":1,"te_id":305419896,"rb_id":5},"raw_msg_data":"\#(raw)"}"#))
+            let e = try await s.next()
+            #expect(e.event == "cu_up_gtp_error_ind_event")
+            let json = try #require(e.json)
+            #expect(json["raw_msg_len"]?.numberValue?.int64Value == 24)
+            #expect(json["raw_msg_data"] == .string(raw))
+            #expect(json["data"]?["te_id"]?.numberValue?.int64Value == 305_419_896)
+            #expect(json["type"] == .string("CU_UP_EVENT_GTP_ERROR_IND"))
+            s.close()
+        }
+    }
+}

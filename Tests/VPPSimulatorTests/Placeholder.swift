@@ -1,1 +1,0 @@
-// Keeps this target buildable in a clean clone until its sources land; delete when they do.
