@@ -177,7 +177,11 @@ struct Resolver {
                                         events: pattern == .events ? events : [], pattern: pattern)
         }
         // vppapigen's implicit services (vppapigen.py:1155-1214): X → X_reply, X_dump → X_details.
-        for name in messages.keys where services[name] == nil {
+        // A message some explicit service already answers with (qos_mark_details is the
+        // details of qos_mark_dump, though a qos_mark_details_reply also exists) is not a
+        // request as well: answers win.
+        let answers = Set(services.values.flatMap { [$0.reply, $0.streamMessage].compactMap { $0 } + $0.events })
+        for name in messages.keys.sorted() where services[name] == nil && !answers.contains(name) {
             if name.hasSuffix("_dump"), messages[String(name.dropLast(5)) + "_details"] != nil {
                 services[name] = Service(request: name, reply: String(name.dropLast(5)) + "_details",
                                          streamMessage: nil, events: [], pattern: .dump)
@@ -204,13 +208,18 @@ struct Resolver {
             }
             messages[name]?.kind = kind
         }
-        for s in services.values {
+        // Requests first, then answers, in a fixed order, so a message in two roles always
+        // ends up with the answer's kind.
+        let ordered = services.values.sorted { $0.request < $1.request }
+        for s in ordered {
             switch s.pattern {
             case .requestReply, .noReply: messages[s.request]?.kind = .request
             case .dump: messages[s.request]?.kind = .dump
             case .getStream: messages[s.request]?.kind = .getStream
             case .events: messages[s.request]?.kind = .eventRegistration
             }
+        }
+        for s in ordered {
             if let r = s.reply { messages[r]?.kind = s.pattern == .dump ? .details : .reply }
             if let d = s.streamMessage { messages[d]?.kind = .details }
             for e in s.events { messages[e]?.kind = .event }

@@ -63,6 +63,16 @@ import VPPTestSupport
         #expect(schema.request(answeredBy: "sw_interface_details") == "sw_interface_dump")
     }
 
+    @Test func aDumpsDetailsIsAnAnswerEvenWhenAReplyOfItsNameExists() throws {
+        // qos_mark_details is qos_mark_dump's details; a qos_mark_details_reply also exists.
+        for _ in 0..<5 {
+            let schema = try SchemaLoader.load(paths: [SharedData.api2606])
+            #expect(schema.message("qos_mark_details")?.kind == .details)
+            #expect(schema.message("snort_instance_v2_details")?.kind == .details)
+            #expect(schema.service(for: "qos_mark_details") == nil)
+        }
+    }
+
     @Test func classifiesFlagSetsByTheVectorsRule() throws {
         let schema = try SchemaLoader.load(paths: SharedData.allAPIFolders)
         let flagSets = schema.enums.values.filter(\.isFlagSet).map(\.name).sorted()
