@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // JSON values, an exact-number JSON reader and a byte-level JSON writer.
@@ -51,7 +52,8 @@ let package = Package(
                 dependencies: ["VPPClient", "VPPEvents", "VPPCodec", "VPPSchema", "VPPJSON", "VPPOpenAPI", "VPPSimulator",
                                "HTTPServer",
                                .product(name: "Logging", package: "swift-log"),
-                               .product(name: "Prometheus", package: "swift-prometheus")],
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .executableTarget(
             name: "vpp-gateway",
@@ -64,7 +66,8 @@ let package = Package(
         // Speed and memory benchmarks: `swift run -c release vpp-benchmarks` prints a table.
         .executableTarget(
             name: "vpp-benchmarks",
-            dependencies: ["VPPSchema", "VPPCodec", "VPPJSON", "VPPClient", "VPPSimulator"],
+            dependencies: ["VPPSchema", "VPPCodec", "VPPJSON", "VPPClient", "VPPSimulator", "Gateway", "HTTPServer",
+                           .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/VPPBenchmarks",
             swiftSettings: strict),
         .target(name: "VPPTestSupport", path: "Tests/VPPTestSupport", swiftSettings: strict),

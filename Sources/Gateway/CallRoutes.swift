@@ -1,4 +1,5 @@
 import HTTPServer
+import Logging
 import VPPClient
 import VPPCodec
 import VPPJSON
@@ -6,7 +7,7 @@ import VPPSchema
 
 extension Gateway {
     /// `POST /v1/{request}` (and `GET` for read-only requests), `GET|POST /v1/{dump}`.
-    func call(_ name: String, _ request: HTTPRequest) async throws(Problem) -> HTTPResponse {
+    func call(_ name: String, _ request: HTTPRequest, logger: Logger) async throws(Problem) -> HTTPResponse {
         let codec = try requireCodec()
         guard let message = codec.schema.message(name) else {
             throw Problem(.unknownMessage, "no message \(name) in the loaded API\(suggestion(for: name, in: codec.schema))")
@@ -14,11 +15,12 @@ extension Gateway {
         if let refusal = CallPolicy.refusal(for: message, in: codec.schema) {
             throw Problem(.notCallable, refusal)
         }
+        try checkPolicy(message)
         let isStream = message.kind == .dump || message.kind == .getStream
         let methods = isStream || CallPolicy.isReadOnly(name) ? ["GET", "POST"] : ["POST"]
         try allow(request, methods)
         if isStream {
-            return try await stream(message, fields: try fields(of: message, request, codec: codec), request)
+            return try await stream(message, fields: try fields(of: message, request, codec: codec), request, logger: logger)
         }
         let reply: DecodedMessage
         // The hot path hands the body to the codec as it came (one parse, in the encoder).
@@ -56,7 +58,7 @@ extension Gateway {
     /// once (not connected, unknown message, VPP error) are proper problem responses; details
     /// are then written as they arrive, with backpressure, so memory does not grow with the
     /// number of details.
-    func stream(_ message: MessageDef, fields: JSONObject, _ request: HTTPRequest) async throws(Problem) -> HTTPResponse {
+    func stream(_ message: MessageDef, fields: JSONObject, _ request: HTTPRequest, logger: Logger) async throws(Problem) -> HTTPResponse {
         let ndjson = Negotiation.prefersNDJSON(request.header("accept"))
         var iterator = client.dump(message.name, .object(fields)).makeAsyncIterator()
         let first: DecodedMessage?
@@ -67,7 +69,6 @@ extension Gateway {
         }
         let (source, writer) = HTTPStreamSource.makeStream(highWaterMark: configuration.dumpQueueBytes)
         let metrics = self.metrics
-        let logger = self.logger
         Task {
             var buffer: [UInt8] = []
             buffer.reserveCapacity(64 * 1024)

@@ -28,6 +28,21 @@ extension Gateway {
             throw Problem(.invalidField, "query parameter \"\(unused.name)\" is neither a registration argument nor a field of \(names.joined(separator: ", "))",
                           pointer: "/" + unused.name)
         }
+        for event in names {
+            if let m = codec.schema.message(event) { try checkPolicy(m) }
+        }
+        let client = request.remoteAddress
+        let limit = configuration.sseMaxPerClient
+        let admitted = streamsPerClient.withLock { counts -> Bool in
+            if limit > 0, counts[client, default: 0] >= limit { return false }
+            counts[client, default: 0] += 1
+            return true
+        }
+        guard admitted else {
+            throw Problem(.tooManySubscribers, "\(client) already has \(limit) event stream\(limit == 1 ? "" : "s") open, the most one client may hold")
+        }
+        var counted = true
+        defer { if counted { releaseStream(client) } }
         let lastEventText = request.header("last-event-id") ?? request.queryValue("last_event_id")
         var lastEventID: UInt64?
         if let text = lastEventText, !text.isEmpty {
@@ -48,11 +63,23 @@ extension Gateway {
             throw Problem(hub: error)
         }
         let hub = self.hub
-        writer.onClose { Task { await hub.unsubscribe(id) } }
+        counted = false
+        writer.onClose { [self] in
+            releaseStream(client)
+            Task { await hub.unsubscribe(id) }
+        }
         return HTTPResponse(status: 200,
                             headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-store"),
                                       ("X-Accel-Buffering", "no")],
                             body: .stream(source))
+    }
+
+    /// One SSE stream of `client` ended.
+    func releaseStream(_ client: String) {
+        streamsPerClient.withLock { counts in
+            let n = (counts[client] ?? 1) - 1
+            counts[client] = n > 0 ? n : nil
+        }
     }
 
     /// Splits the query into the event's registration arguments and filters.

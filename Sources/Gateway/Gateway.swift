@@ -26,6 +26,8 @@ public final class Gateway: Sendable {
     private let server: Mutex<HTTPServer?> = Mutex(nil)
     let openAPICache: Mutex<(key: ObjectIdentifier?, body: [UInt8])?> = Mutex(nil)
     private let requestCounter = Atomic<UInt64>(0)
+    /// SSE streams per client address, for `sseMaxPerClient`.
+    let streamsPerClient = Mutex<[String: Int]>([:])
     private let requestPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
 
     /// Prepares a gateway; `start()` connects and listens.
@@ -69,25 +71,67 @@ public final class Gateway: Sendable {
     /// The codec for this moment: the live session's when connected, else the offline one.
     var codec: Codec? { client.session?.codec ?? offlineCodec }
 
+    /// Re-reads the tokens file (SIGHUP); on error the old tokens stay in force.
+    public func reloadAccess() throws {
+        try configuration.access.tokens?.reload()
+        logger.notice("tokens reloaded", metadata: ["tokens": "\(configuration.access.tokens?.count ?? 0)"])
+    }
+
     /// Answers one request. Never throws: every failure is a problem+json response.
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
         let started = ContinuousClock.now
-        let requestID = request.header("x-request-id").flatMap { $0.count <= 128 ? $0 : nil } ?? nextRequestID()
+        let requestID = request.header("x-request-id").flatMap { $0.count <= 128 && $0.allSatisfy(\.isASCII) ? $0 : nil } ?? nextRequestID()
         let route = Route(path: request.path)
+        var logger = self.logger
+        logger[metadataKey: "request_id"] = .string(requestID)
         var response: HTTPResponse
+        var caller: String?
         do throws(Problem) {
-            response = try await dispatch(route, request)
+            caller = try authorize(route, request)
+            if let timeout = configuration.requestTimeout, !route.isLongLived {
+                response = try await dispatch(route, request, logger: logger, timeout: timeout)
+            } else {
+                response = try await dispatch(route, request, logger: logger)
+            }
         } catch {
             response = error.response(requestID: requestID)
         }
         response.headers.append(("X-Request-Id", requestID))
-        metrics.observeRequest(route: route.metricLabel, method: request.method, status: response.status,
-                               duration: ContinuousClock.now - started)
-        if response.status >= 500 {
-            logger.warning("request failed", metadata: ["request_id": "\(requestID)", "method": "\(request.method)",
-                                                        "path": "\(request.path)", "status": "\(response.status)"])
+        let elapsed = ContinuousClock.now - started
+        metrics.observeRequest(route: route.metricLabel, method: request.method, status: response.status, duration: elapsed)
+        let level: Logger.Level = response.status >= 500 ? .warning : .info
+        if logger.logLevel <= level {
+            var meta: Logger.Metadata = ["method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
+                                         "duration_ms": "\(Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000)",
+                                         "client": "\(request.remoteAddress)"]
+            if let caller { meta["token"] = "\(caller)" }
+            logger.log(level: level, "request", metadata: meta)
         }
         return response
+    }
+
+    /// `dispatch`, answered 504 if it takes longer than `timeout` (the work is cancelled).
+    private func dispatch(_ route: Route, _ request: HTTPRequest, logger: Logger, timeout: Duration) async throws(Problem) -> HTTPResponse {
+        let result = await withTaskGroup(of: Result<HTTPResponse, Problem>?.self) { group in
+            group.addTask {
+                do throws(Problem) {
+                    return .success(try await self.dispatch(route, request, logger: logger))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let result else {
+            throw Problem(.vppTimeout, "the request took longer than the gateway's request timeout of \(timeout)")
+        }
+        return try result.get()
     }
 
     private func nextRequestID() -> String {
@@ -95,7 +139,7 @@ public final class Gateway: Sendable {
         return requestPrefix + "-" + String(n, radix: 16)
     }
 
-    private func dispatch(_ route: Route, _ request: HTTPRequest) async throws(Problem) -> HTTPResponse {
+    private func dispatch(_ route: Route, _ request: HTTPRequest, logger: Logger) async throws(Problem) -> HTTPResponse {
         switch route {
         case .index: try allow(request, ["GET", "HEAD"]); return indexPage()
         case .healthz: try allow(request, ["GET", "HEAD"]); return health()
@@ -107,7 +151,7 @@ public final class Gateway: Sendable {
         case .decode: try allow(request, ["POST"]); return try decode(request)
         case .encode(let name): try allow(request, ["POST"]); return try encode(name, request)
         case .events(let name): try allow(request, ["GET"]); return try await events(name, request)
-        case .message(let name): return try await call(name, request)
+        case .message(let name): return try await call(name, request, logger: logger)
         case .notFound: throw Problem(.notFound, "no route for \(request.path); see / and /openapi.json")
         }
     }
@@ -130,6 +174,12 @@ public final class Gateway: Sendable {
 }
 
 extension Route {
+    /// Streams that stay open by design (no request timeout).
+    var isLongLived: Bool {
+        if case .events = self { return true }
+        return false
+    }
+
     /// A low-cardinality label for metrics.
     var metricLabel: String {
         switch self {

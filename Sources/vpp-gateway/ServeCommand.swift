@@ -1,4 +1,3 @@
-#if canImport(Gateway)
 import ArgumentParser
 import Foundation
 import Gateway
@@ -25,72 +24,139 @@ struct ServeCommand: AsyncParsableCommand {
               curl -N localhost:8080/v1/events/sw_interface_event
             """)
 
-    @Option(help: "Address and port to listen on (HOST:PORT, [IPv6]:PORT, or a port).")
-    var listen: String = "127.0.0.1:8080"
-
-    @Option(help: "VPP's API socket.")
-    var socket: String = "/run/vpp/api.sock"
-
+    @Option(help: "Address and port to listen on (HOST:PORT, [IPv6]:PORT, or a port). Default 127.0.0.1:8080.")
+    var listen: String?
+    @Option(help: "VPP's API socket. Default /run/vpp/api.sock.")
+    var socket: String?
     @Option(name: .customLong("api-dir"), help: ArgumentHelp(
         ".api.json folders merged with the schema VPP serves (get_api_json). Repeatable. Default: /usr/share/vpp/api when present.",
         valueName: "DIR"))
     var apiDirectories: [String] = []
-
     @Flag(help: "Start the built-in VPP simulator on a private socket and serve it.")
     var simulate = false
+    @Option(name: .customLong("sim-interfaces"), help: "Loopback interfaces the simulator starts with (default 3).")
+    var simulatorInterfaces: Int?
+    @Option(name: .customLong("sim-event-rate"), help: "Link toggles per second the simulator makes (sw_interface_event); default 0.")
+    var simulatorEventRate: Double?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
+    var logLevel: String?
+    @Option(help: "Log format: plain or json (default plain).")
+    var logFormat: String?
+    @Option(help: "Seconds to wait for VPP's answer to a call (default 10).")
+    var callTimeout: Double?
+    @Option(help: "Seconds a non-streaming request may take before a 504 (default 0: only the call timeout).")
+    var requestTimeout: Double?
+    @Option(help: "Bearer tokens file (`vpp-gateway token` makes entries); re-read on SIGHUP.")
+    var tokensFile: String?
+    @Flag(help: "Serve without tokens on a non-loopback address (not recommended).")
+    var insecureNoAuth = false
+    @Option(help: "Only serve messages matching this glob (repeatable). cli_inband must be allowed by exact name.")
+    var allow: [String] = []
+    @Option(help: "Never serve messages matching this glob (repeatable; wins over --allow).")
+    var deny: [String] = []
+    @Flag(help: "Serve only reads: dumps, show_* and *_get* requests and events.")
+    var readOnly = false
+    @Option(help: "TLS certificate (PEM) — serve HTTPS.")
+    var tlsCert: String?
+    @Option(help: "TLS private key (PEM).")
+    var tlsKey: String?
+    @Option(help: "CA (PEM) that client certificates must chain to: mutual TLS.")
+    var tlsClientCA: String?
+    @Option(help: "Largest request body in bytes (default 1048576).")
+    var maxBodyBytes: Int?
+    @Option(help: "Memory per connection for headers and buffers, bytes (default 16384); larger headers get 431.")
+    var maxHeaderBytes: Int?
+    @Option(help: "Most simultaneous connections (default 10000).")
+    var maxConnections: Int?
+    @Option(help: "Most simultaneous connections from one IP address (default 0: unlimited).")
+    var maxConnectionsPerIp: Int?
+    @Option(help: "Seconds an idle or slow connection is kept (default 60).")
+    var idleTimeout: Int?
+    @Option(help: "Most SSE subscribers in all (default 20000).")
+    var maxSse: Int?
+    @Option(help: "Most SSE streams per client address (default 64).")
+    var maxSsePerClient: Int?
+    @Option(help: "The public base URL for the OpenAPI document's servers entry.")
+    var publicUrl: String?
+    @Option(help: "Seconds to finish in-flight work on SIGTERM (default 10).")
+    var shutdownGrace: Double?
+    @Option(help: "A JSON config file of these settings (also VPP_GATEWAY_CONFIG). Flags win over VPP_GATEWAY_* environment variables, which win over the file.")
+    var config: String?
+    @Flag(help: "Print the effective configuration, with where each value came from, and exit.")
+    var printConfig = false
 
-    @Option(name: .customLong("sim-interfaces"), help: "Loopback interfaces the simulator starts with.")
-    var simulatorInterfaces: Int = 3
-
-    @Option(name: .customLong("sim-event-rate"), help: "Link toggles per second the simulator makes (sw_interface_event), 0 for none.")
-    var simulatorEventRate: Double = 0
-
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
-
-    @Option(help: "Seconds to wait for VPP's answer to a call.")
-    var callTimeout: Double = 10
+    /// The flags given explicitly, by setting name.
+    var explicitFlags: [String: [String]] {
+        var f: [String: [String]] = [:]
+        func put(_ n: String, _ v: (any CustomStringConvertible)?) { if let v { f[n] = [v.description] } }
+        put("listen", listen); put("socket", socket); put("sim-interfaces", simulatorInterfaces)
+        put("sim-event-rate", simulatorEventRate); put("log-level", logLevel); put("log-format", logFormat)
+        put("call-timeout", callTimeout); put("request-timeout", requestTimeout); put("tokens-file", tokensFile)
+        put("tls-cert", tlsCert); put("tls-key", tlsKey); put("tls-client-ca", tlsClientCA)
+        put("max-body-bytes", maxBodyBytes); put("max-header-bytes", maxHeaderBytes); put("max-connections", maxConnections)
+        put("max-connections-per-ip", maxConnectionsPerIp); put("idle-timeout", idleTimeout); put("max-sse", maxSse)
+        put("max-sse-per-client", maxSsePerClient); put("public-url", publicUrl); put("shutdown-grace", shutdownGrace)
+        put("config", config)
+        if simulate { f["simulate"] = ["true"] }
+        if insecureNoAuth { f["insecure-no-auth"] = ["true"] }
+        if readOnly { f["read-only"] = ["true"] }
+        if !apiDirectories.isEmpty { f["api-dir"] = apiDirectories }
+        if !allow.isEmpty { f["allow"] = allow }
+        if !deny.isEmpty { f["deny"] = deny }
+        return f
+    }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        var layers: SettingLayers
+        let settings: ServeSettings
+        do {
+            layers = try SettingLayers(flags: explicitFlags, environment: ProcessInfo.processInfo.environment)
+            settings = try ServeSettings(&layers)
+        } catch {
+            StandardError.print("vpp-gateway: \(error)")
+            throw ExitCode(2)
+        }
+        if printConfig {
+            print(layers.reportJSON)
+            return
+        }
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let json = settings.logFormat == "json"
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, level: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "vpp-gateway")
-        let (host, port) = try Self.parseListen(listen)
-        var apiDirs = apiDirectories
-        if apiDirs.isEmpty, FileManager.default.fileExists(atPath: "/usr/share/vpp/api") { apiDirs = ["/usr/share/vpp/api"] }
-
+        var config: GatewayConfiguration
+        do {
+            config = try settings.gatewayConfiguration(logger: logger)
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(2)
+        }
         var simulator: VPPSimulator?
-        var socketPath = socket
         var offlineSchema: Schema?
-        if simulate {
+        if settings.simulate {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vpp-gateway-\(getpid())")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            socketPath = dir.appendingPathComponent("api.sock").path
+            config.client.socketPath = dir.appendingPathComponent("api.sock").path
+            config.client.apiDirectories = []
             let sim = try VPPSimulator(configuration: SimulatorConfiguration(
-                socketPath: socketPath, apiDirectories: apiDirectories, interfaces: simulatorInterfaces),
-                logger: Logger(label: "vpp-simulator"))
+                socketPath: config.client.socketPath, apiDirectories: settings.apiDirectories,
+                interfaces: settings.simulatorInterfaces), logger: Logger(label: "vpp-simulator"))
             try sim.start()
-            if simulatorEventRate > 0 { sim.toggleLinks(ratePerSecond: simulatorEventRate) }
+            if settings.simulatorEventRate > 0 { sim.toggleLinks(ratePerSecond: settings.simulatorEventRate) }
             simulator = sim
             offlineSchema = sim.schema
-        } else if !apiDirs.isEmpty {
+        } else if !config.client.apiDirectories.isEmpty {
             var loader = SchemaLoader()
-            for d in apiDirs { loader.add(path: d) }
+            for d in config.client.apiDirectories { loader.add(path: d) }
             let (schema, problems) = loader.buildAllowingProblems()
             for p in problems.prefix(20) { logger.warning("schema: \(p)") }
             offlineSchema = schema
         }
-
-        var config = GatewayConfiguration()
-        config.http.host = host
-        config.http.port = port
-        config.client.socketPath = socketPath
-        config.client.apiDirectories = simulate ? [] : apiDirs
-        config.client.callTimeout = .milliseconds(Int(callTimeout * 1000))
         let gateway = Gateway(configuration: config, offlineSchema: offlineSchema, logger: logger)
         let bound: UInt16
         do {
@@ -100,11 +166,15 @@ struct ServeCommand: AsyncParsableCommand {
             await simulator?.stop()
             throw ExitCode(1)
         }
-        Self.printBanner(host: host, port: bound, simulated: simulate, socket: socketPath)
-        await Self.waitForTerminationSignal()
-        logger.info("shutting down")
-        await gateway.shutdown()
+        Self.printBanner(host: config.http.host, port: bound, tls: config.http.tls != nil,
+                         simulated: settings.simulate, socket: config.client.socketPath)
+        await Self.waitForTerminationSignal(onReload: {
+            do { try gateway.reloadAccess() } catch { logger.error("token reload failed, old tokens stay: \(error)") }
+        })
+        logger.notice("shutting down")
+        await gateway.shutdown(gracePeriod: .milliseconds(Int(settings.shutdownGrace * 1000)))
         await simulator?.stop()
+        logger.notice("stopped")
     }
 
     /// `HOST:PORT`, `[V6]:PORT` or `PORT`.
@@ -122,8 +192,8 @@ struct ServeCommand: AsyncParsableCommand {
         return (String(text[..<colon]), port)
     }
 
-    static func printBanner(host: String, port: UInt16, simulated: Bool, socket: String) {
-        let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    static func printBanner(host: String, port: UInt16, tls: Bool, simulated: Bool, socket: String) {
+        let base = "\(tls ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         print("""
             VPPGateway listening on \(base)\(simulated ? "  (VPP simulator at \(socket))" : "  (VPP socket \(socket))")
 
@@ -139,14 +209,14 @@ struct ServeCommand: AsyncParsableCommand {
         FileHandle.standardOutput.synchronizeFile()
     }
 
-    /// Returns on SIGINT or SIGTERM.
-    static func waitForTerminationSignal() async {
+    /// Returns on SIGINT or SIGTERM; runs `onReload` on each SIGHUP.
+    static func waitForTerminationSignal(onReload: @escaping @Sendable () -> Void) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let once = SignalOnce(continuation)
-            for sig in [SIGINT, SIGTERM] {
+            for sig in [SIGINT, SIGTERM, SIGHUP] {
                 signal(sig, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
-                source.setEventHandler { once.fire() }
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler { if sig == SIGHUP { onReload() } else { once.fire() } }
                 source.resume()
                 once.keep(source)
             }
@@ -173,4 +243,3 @@ private final class SignalOnce: @unchecked Sendable {
         c?.resume()
     }
 }
-#endif

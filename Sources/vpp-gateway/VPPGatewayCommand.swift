@@ -19,11 +19,5 @@ struct VPPGatewayCommand: AsyncParsableCommand {
 
 extension VPPGatewayCommand {
     /// `serve` first, so `vpp-gateway --help` leads with it.
-    static var servingCommands: [any ParsableCommand.Type] {
-        #if canImport(Gateway)
-        [ServeCommand.self]
-        #else
-        []
-        #endif
-    }
+    static var servingCommands: [any ParsableCommand.Type] { [ServeCommand.self, TokenCommand.self] }
 }

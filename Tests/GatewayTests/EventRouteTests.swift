@@ -98,14 +98,13 @@ import VPPTestSupport
     @Test func aStalledSubscriberGetsOverflowWhileOthersKeepUp() async throws {
         try await GatewayHarness.run(interfaces: 3, configure: {
             Self.fast(&$0)
-            $0.sseQueueBytes = 64 * 1024
         }) { h in
             // More than loopback TCP can buffer for a client that never reads (the kernel's
             // send buffer autotunes to 4 MiB): 30,000 events of ~200 bytes.
             let stalled = try await h.events("/v1/events/sw_interface_event", receiveBuffer: 4096)
             let healthy = try await h.events("/v1/events/sw_interface_event")
             let reader = Task { try await healthy.next(30_000) }
-            h.simulator.floodEvents(count: 30_000, ratePerSecond: 10_000)
+            h.simulator.floodEvents(count: 30_000, ratePerSecond: 5_000)
             let got = try await reader.value
             #expect(got.count == 30_000)
             let ids = got.compactMap { $0.id.flatMap(UInt64.init) }
