@@ -19,11 +19,16 @@ public enum GatewayExecutable {
         public let stderr: String
     }
 
-    /// Runs the binary with `arguments`, feeding `input` on standard input.
-    public static func run(_ arguments: [String], input: String? = nil) throws -> Result {
+    /// Runs the binary with `arguments`, feeding `input` on standard input, with `environment`
+    /// added to (and `VPP_GATEWAY_*` variables of the test's own environment removed from) the
+    /// inherited environment.
+    public static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VPP_GATEWAY_") || $0.key == "VPP_GATEWAY_SHARED" }
+        env.merge(environment) { _, new in new }
+        process.environment = env
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out
         process.standardError = err

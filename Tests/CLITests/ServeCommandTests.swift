@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import VPPJSON
+import VPPTestSupport
+
+/// `vpp-gateway serve` and `token`, run as an operator would.
+@Suite(.serialized) struct ServeCommandTests {
+    /// A port nothing listens on right now.
+    static func freePort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return UInt16(bigEndian: a.sin_port)
+    }
+
+    @Test func settingsComeFromFlagsThenEnvironmentThenTheConfigFile() throws {
+        let file = NSTemporaryDirectory() + "gw-config-\(UUID().uuidString).json"
+        try #"{"listen":"127.0.0.1:9001","socket":"/tmp/from-file.sock","call-timeout":3,"deny":["create_*"]}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let r = try GatewayExecutable.run(["serve", "--print-config", "--config", file, "--listen", "127.0.0.1:9002"],
+                                          environment: ["VPP_GATEWAY_SOCKET": "/tmp/from-env.sock", "VPP_GATEWAY_LOG_LEVEL": "debug"])
+        #expect(r.status == 0)
+        let c = try JSONParser.parse(r.stdout)
+        #expect(c["listen"]?["value"] == .string("127.0.0.1:9002"))
+        #expect(c["listen"]?["source"] == .string("flag --listen"))
+        #expect(c["socket"]?["value"] == .string("/tmp/from-env.sock"))
+        #expect(c["socket"]?["source"] == .string("environment VPP_GATEWAY_SOCKET"))
+        #expect(c["call-timeout"]?["value"]?.numberValue?.doubleValue == 3)
+        #expect(c["call-timeout"]?["source"]?.stringValue?.hasPrefix("config file") == true)
+        #expect(c["deny"]?["value"] == .array([.string("create_*")]))
+        #expect(c["idle-timeout"]?["source"] == .string("default"))
+        let bad = try GatewayExecutable.run(["serve", "--print-config"], environment: ["VPP_GATEWAY_CALL_TIMEOUT": "soon"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("environment VPP_GATEWAY_CALL_TIMEOUT: call-timeout must be a non-negative number"))
+        try #"{"lsiten":"x"}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        let typo = try GatewayExecutable.run(["serve", "--print-config", "--config", file])
+        #expect(typo.status == 2 && typo.stderr.contains("unknown setting \"lsiten\""))
+    }
+
+    @Test func servingBeyondLoopbackWithoutTokensIsRefused() throws {
+        let r = try GatewayExecutable.run(["serve", "--simulate", "--listen", "0.0.0.0:0"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--insecure-no-auth"))
+    }
+
+    @Test func tokenPrintsAHashedLineAndTheTokenOnce() throws {
+        let r = try GatewayExecutable.run(["token", "--name", "ci", "--scopes", "read,events"])
+        #expect(r.status == 0)
+        let parts = r.stdout.split(separator: " ")
+        #expect(parts.count == 3 && parts[0].hasPrefix("sha256:") && parts[0].count == 7 + 64)
+        #expect(parts[1] == "ci" && parts[2] == "read,events\n")
+        #expect(r.stderr.hasPrefix("token (shown once): "))
+        #expect(!r.stdout.contains(r.stderr.dropFirst("token (shown once): ".count).trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    @Test func sigtermEndsStreamsWithAFinalEventAndExitsCleanly() async throws {
+        let port = try Self.freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: GatewayExecutable.path)
+        process.arguments = ["serve", "--simulate", "--listen", "127.0.0.1:\(port)", "--log-format", "json", "--shutdown-grace", "3"]
+        let err = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let deadline = ContinuousClock.now + .seconds(20)
+        var ready = false
+        while !ready, ContinuousClock.now < deadline {
+            ready = (try? await offload { try RawHTTPConnection(port: port, timeout: 2).request("GET", "/readyz").status }) == 200
+            if !ready { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(ready)
+        let sawShutdown = Task {
+            try await offload { () -> Bool in
+                let c = try RawHTTPConnection(port: port, timeout: 10)
+                try c.sendRequest("GET", "/v1/events/sw_interface_event")
+                _ = try c.readHead()
+                var text = ""
+                while let chunk = try c.readChunk() {
+                    text += String(decoding: chunk, as: UTF8.self)
+                    if text.contains("event: shutdown") { return true }
+                }
+                return false
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let stopped = ContinuousClock.now
+        process.terminate() // SIGTERM
+        #expect(try await sawShutdown.value)
+        while process.isRunning, ContinuousClock.now - stopped < .seconds(10) { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 0)
+        let logs = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let lines = logs.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+        #expect(lines.contains { $0["message"] == .string("request") && $0["request_id"] != nil && $0["path"] == .string("/readyz") })
+        #expect(lines.contains { $0["message"] == .string("stopped") })
+    }
+}
