@@ -25,6 +25,7 @@ extension Gateway {
         let reply: DecodedMessage
         // The hot path hands the body to the codec as it came (one parse, in the encoder).
         let parsed = request.method == "POST" && request.query.isEmpty ? nil : try fields(of: message, request, codec: codec)
+        let sent = ContinuousClock.now
         do throws(VPPError) {
             if let parsed {
                 reply = try await client.call(name, .object(parsed))
@@ -34,7 +35,7 @@ extension Gateway {
         } catch {
             throw Problem(vpp: error)
         }
-        metrics.observeVPPCall()
+        metrics.observeVPPCall(ContinuousClock.now - sent)
         if let r = reply.retval, r != 0 {
             throw Problem(vpp: .retval(r, name, reply))
         }
@@ -60,6 +61,7 @@ extension Gateway {
     /// number of details.
     func stream(_ message: MessageDef, fields: JSONObject, _ request: HTTPRequest, logger: Logger) async throws(Problem) -> HTTPResponse {
         let ndjson = Negotiation.prefersNDJSON(request.header("accept"))
+        let sent = ContinuousClock.now
         var iterator = client.dump(message.name, .object(fields)).makeAsyncIterator()
         let first: DecodedMessage?
         do throws(VPPError) {
@@ -95,7 +97,7 @@ extension Gateway {
                 if !ndjson { buffer += count == 0 ? Array("[]".utf8) : [UInt8(ascii: "]")] }
                 if !buffer.isEmpty { try await writer.write(buffer) }
                 writer.finish()
-                metrics.observeVPPCall()
+                metrics.observeVPPCall(ContinuousClock.now - sent)
             } catch let error as VPPError {
                 logger.warning("dump failed mid-stream: \(error)", metadata: ["message": "\(message.name)", "details": "\(count)"])
                 if ndjson {

@@ -15,6 +15,7 @@ final class GatewayMetrics: Sendable {
                                               .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
                                               .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)]
     private let vppCalls: Counter
+    private let vppRoundTrip: DurationHistogram
     private let connected: Gauge
     private let reconnects: Counter
     private let registrations: Gauge
@@ -27,6 +28,11 @@ final class GatewayMetrics: Sendable {
 
     init() {
         vppCalls = registry.makeCounter(descriptor: Self.name("vpp_calls", "total", "Calls and dumps completed through VPP."))
+        vppRoundTrip = registry.makeDurationHistogram(
+            descriptor: Self.name("vpp_round_trip", "seconds", "Time from sending a request to VPP to its reply (dumps: to the last details)."),
+            buckets: [.microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+                      .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)])
         connected = registry.makeGauge(descriptor: Self.name("vpp_connected", "", "1 when connected to VPP's API socket."))
         reconnects = registry.makeCounter(descriptor: Self.name("vpp_reconnects", "total", "Connections to VPP established after the first."))
         registrations = registry.makeGauge(descriptor: Self.name("event_registrations", "", "want_* registrations held with VPP."))
@@ -53,8 +59,11 @@ final class GatewayMetrics: Sendable {
             .recordNanoseconds(duration.nanoseconds)
     }
 
-    /// Counts one completed VPP call.
-    func observeVPPCall() { vppCalls.increment() }
+    /// Counts one completed VPP call and its round-trip time.
+    func observeVPPCall(_ duration: Duration) {
+        vppCalls.increment()
+        vppRoundTrip.recordNanoseconds(duration.nanoseconds)
+    }
 
     /// Follows the client's connection for the connected gauge and reconnect counter.
     func watch(client: VPPClient) {

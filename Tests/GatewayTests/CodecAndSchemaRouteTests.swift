@@ -97,6 +97,7 @@ import VPPTestSupport
             let metrics = try await h.get("/metrics")
             #expect(metrics.header("content-type")?.hasPrefix("text/plain") == true)
             #expect(metrics.text.contains("vpp_gateway_vpp_connected 1"))
+            #expect(metrics.text.contains("vpp_gateway_vpp_round_trip_seconds_count 1"))
             #expect(metrics.text.contains(#"vpp_gateway_http_requests_total{route="/v1/{message}",method="GET",status="200"}"#))
             let index = try await h.get("/")
             #expect(index.header("content-type")?.hasPrefix("text/html") == true)
