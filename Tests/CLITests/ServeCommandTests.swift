@@ -59,6 +59,52 @@ import VPPTestSupport
         #expect(!r.stdout.contains(r.stderr.dropFirst("token (shown once): ".count).trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
+    /// Starts `serve` with `arguments` on a free port and waits until `probe` answers.
+    static func startServe(_ arguments: [String], probe: @escaping @Sendable (UInt16) throws -> Bool) async throws -> (Process, UInt16) {
+        let port = try freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: GatewayExecutable.path)
+        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if (try? await offload { try probe(port) }) == true { return (process, port) }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        process.terminate()
+        throw TestClientError.timeout("serve did not come up")
+    }
+
+    static func curl(_ url: String, _ extra: [String]) throws -> Int {
+        let r = try runProcess(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5"] + extra + [url])
+        return Int(r.output) ?? 0
+    }
+
+    @Test(.enabled(if: TestPKI.toolsAvailable, "needs openssl and curl"))
+    func tlsFlagsServeHTTPSAndMutualTLS() async throws {
+        let pki = try await offload { try TestPKI() }
+        defer { pki.remove() }
+        let ca = ["--cacert", pki.path("ca.pem")]
+        let client = ["--cert", pki.path("client.pem"), "--key", pki.path("client.key")]
+        let (https, port) = try await Self.startServe(
+            ["--simulate", "--tls-cert", pki.path("server.pem"), "--tls-key", pki.path("server.key")],
+            probe: { try Self.curl("https://127.0.0.1:\($0)/readyz", ca) == 200 })
+        #expect(try await offload { try Self.curl("https://127.0.0.1:\(port)/v1/show_version", ca) } == 200)
+        https.terminate()
+        https.waitUntilExit()
+        let (mutual, port2) = try await Self.startServe(
+            ["--simulate", "--tls-cert", pki.path("server.pem"), "--tls-key", pki.path("server.key"),
+             "--tls-client-ca", pki.path("ca.pem")],
+            probe: { try Self.curl("https://127.0.0.1:\($0)/readyz", ca + client) == 200 })
+        defer { mutual.terminate() }
+        #expect(try await offload { try Self.curl("https://127.0.0.1:\(port2)/v1/show_version", ca + client) } == 200)
+        let intruder = ["--cert", pki.path("intruder.pem"), "--key", pki.path("intruder.key")]
+        #expect(try await offload { try Self.curl("https://127.0.0.1:\(port2)/v1/show_version", ca + intruder) } != 200)
+        #expect(try await offload { try Self.curl("https://127.0.0.1:\(port2)/v1/show_version", ca) } != 200)
+    }
+
     @Test func sigtermEndsStreamsWithAFinalEventAndExitsCleanly() async throws {
         let port = try Self.freePort()
         let process = Process()
