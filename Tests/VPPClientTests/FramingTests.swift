@@ -1,17 +1,6 @@
 import Testing
+import VPPTestSupport
 @testable import VPPClient
-
-/// A deterministic generator so failures reproduce.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Frames `payload` the way VPP does, optionally with junk where VPP leaks its pointer and
 /// timestamp (bytes 0-7 and 12-15).
@@ -25,7 +14,7 @@ func frame(_ payload: [UInt8], junk: Bool) -> [UInt8] {
 }
 
 /// Feeds `stream` to a reader in chunks of the given sizes and collects what it yields.
-func feed(_ reader: FrameReader, _ stream: [UInt8], chunks: inout SplitMix, maxChunk: Int) -> [FrameEventCopy] {
+func feed(_ reader: FrameReader, _ stream: [UInt8], chunks: inout SplitMix64, maxChunk: Int) -> [FrameEventCopy] {
     var out: [FrameEventCopy] = []
     var offset = 0
     while offset < stream.count {
@@ -55,7 +44,7 @@ enum FrameEventCopy: Equatable {
 struct FramingTests {
     @Test("messages are split correctly whatever the read boundaries, ignoring header junk")
     func splitsAcrossArbitraryReads() {
-        var rng = SplitMix(state: 42)
+        var rng = SplitMix64(state: 42)
         var payloads: [[UInt8]] = []
         var stream: [UInt8] = []
         for i in 0..<500 {
@@ -66,7 +55,7 @@ struct FramingTests {
         }
         for maxChunk in [7, 4096, 1 << 20] {
             let reader = FrameReader(initialCapacity: 4096, maxMessageSize: 1 << 20)
-            var chunks = SplitMix(state: UInt64(maxChunk))
+            var chunks = SplitMix64(state: UInt64(maxChunk))
             let got = feed(reader, stream, chunks: &chunks, maxChunk: maxChunk)
             #expect(got == payloads.map { .message($0) }, "max chunk \(maxChunk)")
             #expect(reader.buffered == 0)
@@ -83,7 +72,7 @@ struct FramingTests {
         stream += bigFramed
         stream += frame([1, 2, 3], junk: true)
         let reader = FrameReader(initialCapacity: 4096, maxMessageSize: 50_000)
-        var chunks = SplitMix(state: 1)
+        var chunks = SplitMix64(state: 1)
         let got = feed(reader, stream, chunks: &chunks, maxChunk: 3000)
         #expect(got.count == 3)
         #expect(got.first == .message([0, 9, 0, 0, 0, 5, 1, 2, 3, 4, 5, 6]))
@@ -101,7 +90,7 @@ struct FramingTests {
     func growsAndShrinks() {
         let reader = FrameReader(initialCapacity: 1024, maxMessageSize: 10 << 20)
         let payload = [UInt8](repeating: 1, count: 3 << 20)
-        var chunks = SplitMix(state: 3)
+        var chunks = SplitMix64(state: 3)
         let got = feed(reader, frame(payload, junk: false), chunks: &chunks, maxChunk: 65536)
         #expect(got == [.message(payload)])
         #expect(reader.bufferCapacity >= 3 << 20)

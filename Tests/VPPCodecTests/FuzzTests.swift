@@ -2,18 +2,7 @@ import Testing
 import VPPCodec
 import VPPJSON
 import VPPSchema
-
-/// A small deterministic generator so a failing input can be reproduced from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import VPPTestSupport
 
 /// Throws random and mutated inputs at the codec: every result must be a value or a
 /// `CodecError` (a crash or an out-of-bounds read would kill the test process), and any
