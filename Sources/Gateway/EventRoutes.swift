@@ -1,4 +1,5 @@
 import HTTPServer
+import VPPCodec
 import VPPEvents
 import VPPJSON
 import VPPSchema
@@ -20,7 +21,7 @@ extension Gateway {
         var selectors: [EventSelector] = []
         var used: Set<String> = []
         for event in names {
-            let (selector, consumed) = try selector(for: event, params: params, schema: codec.schema)
+            let (selector, consumed) = try selector(for: event, params: params, codec: codec)
             selectors.append(selector)
             used.formUnion(consumed)
         }
@@ -84,7 +85,8 @@ extension Gateway {
 
     /// Splits the query into the event's registration arguments and filters.
     private func selector(for event: String, params: [(name: String, value: String)],
-                          schema: Schema) throws(Problem) -> (EventSelector, Set<String>) {
+                          codec: Codec) throws(Problem) -> (EventSelector, Set<String>) {
+        let schema = codec.schema
         guard let message = schema.message(event), message.kind == .event else {
             throw Problem(.unknownMessage, "no event \(event) in the loaded API; see GET /v1/schema")
         }
@@ -96,15 +98,17 @@ extension Gateway {
             !wantFields.contains { $0.name == p.name } && message.fields.contains { $0.name == p.name.split(separator: ".").first.map(String.init) }
         }
         let arguments = try FieldInput.query(argumentParams, fields: wantFields, schema: schema)
-        var filters = JSONObject()
-        for p in filterParams {
-            let path = p.name.split(separator: ".").map(String.init)
-            if path.count == 1 {
-                let typed = try FieldInput.query([p], fields: message.fields, schema: schema)
-                for m in typed { filters.append(m.key, m.value) }
-            } else {
-                filters.append(p.name, FieldInput.ValueKind.nameOrNumber(p.value))
-            }
+        // Top-level filters are typed together (a repeated scalar is an error, repeated flags
+        // merge) and must be values the event's fields can hold: one that cannot (out of
+        // range, an unknown name, too long) would silently match nothing.
+        var filters = try FieldInput.query(filterParams.filter { !$0.name.contains(".") }, fields: message.fields, schema: schema)
+        do throws(CodecError) {
+            _ = try codec.encode(.object(filters), as: event)
+        } catch where error.kind != .unsupported {
+            throw Problem(input: error, source: "filter")
+        } catch {}
+        for p in filterParams where p.name.contains(".") {
+            filters.append(p.name, FieldInput.ValueKind.nameOrNumber(p.value))
         }
         let consumed = Set(argumentParams.map(\.name) + filterParams.map(\.name))
         return (EventSelector(event: event, registrationArguments: arguments, filters: filters), consumed)

@@ -80,7 +80,8 @@ public final class Gateway: Sendable {
     /// Answers one request. Never throws: every failure is a problem+json response.
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
         let started = ContinuousClock.now
-        let requestID = request.header("x-request-id").flatMap { $0.count <= 128 && $0.allSatisfy(\.isASCII) ? $0 : nil } ?? nextRequestID()
+        // Echoed in a response header and logged: printable ASCII only (no control characters).
+        let requestID = request.header("x-request-id").flatMap { $0.utf8.count <= 128 && $0.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) ? $0 : nil } ?? nextRequestID()
         let route = Route(path: request.path)
         var logger = self.logger
         logger[metadataKey: "request_id"] = .string(requestID)

@@ -94,6 +94,8 @@ public struct Problem: Error, Sendable {
     public init(input error: CodecError, source: String = "body") {
         switch error.kind {
         case .malformedJSON: self.init(.malformedJSON, "request \(source): \(error.reason)")
+        // Well-formed JSON that is not an object of fields, as FieldInput.body says too.
+        case .wrongType where error.path.isEmpty: self.init(.malformedJSON, "request \(source): \(error.reason)")
         case .unknownMessage: self.init(.unknownMessage, error.reason, pointer: error.path.isEmpty ? nil : error.path)
         default: self.init(.invalidField, error.description, pointer: error.path.isEmpty ? nil : error.path)
         }
