@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Generates the gateway's OpenAPI documents for VPP's 26.06 API set and for the testgovpp plugin,
-# validates them with openapi-spec-validator, and checks every public codec vector's canonical
-# JSON against its message schema (JSON Schema 2020-12, formats checked).
+# validates them and the checked-in openapi/vpp-gateway-simulator.json (the simulator's built-in
+# schema) with openapi-spec-validator, checks that the checked-in document is current
+# (scripts/update-openapi.sh --check), and checks every public codec vector's canonical JSON
+# against its message schema (JSON Schema 2020-12, formats checked).
 #
 # Installs openapi-spec-validator into .venv-openapi/ (python3 -m venv) when it is missing.
 # Options: --python-client also generates a Python client (openapi-python-client) from a small
 # document and from the 26.06 one, failing on any warning.
 # Environment: VPP_GATEWAY_SHARED (default ../shared beside the checkout), OPENAPI_OUT (where
-# the documents are written; default a temporary folder), SWIFT_SCRATCH (default .build-openapi).
+# the documents are written; default a temporary folder), VPP_GATEWAY_BIN (the binary to use;
+# default: built into SWIFT_SCRATCH), SWIFT_SCRATCH (default .build-openapi).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -29,8 +32,15 @@ if [ $python_client = 1 ] && [ ! -x "$venv/bin/openapi-python-client" ]; then
   "$venv/bin/pip" install -q openapi-python-client
 fi
 
-VPPGW_ONLY_CORE=1 swift build --scratch-path "$scratch" --product vpp-gateway >&2
-gw="$scratch/debug/vpp-gateway"
+gw=${VPP_GATEWAY_BIN:-}
+if [ -z "$gw" ]; then
+  swift build --scratch-path "$scratch" --product vpp-gateway >&2
+  gw="$repo/$scratch/debug/vpp-gateway"
+fi
+
+# The checked-in document of the built-in schema: current, and valid.
+VPP_GATEWAY_BIN="$gw" bash scripts/update-openapi.sh --check
+"$venv/bin/openapi-spec-validator" openapi/vpp-gateway-simulator.json
 
 api="$shared/vpp-api/26.06"
 "$gw" openapi --api-dir "$api" --output "$out/vpp-26.06.json"

@@ -1,4 +1,5 @@
 import VPPJSON
+import VPPSchema
 
 /// The messages the simulator implements, defined in this project so that it runs on a machine
 /// without VPP's `.api.json` files (the demo, CI without the shared data).
@@ -141,5 +142,13 @@ enum BuiltinAPI {
             typeDecls[d.name] = d
         }
         return try modules.map { m throws(DefinitionError) in (m.name, try document(m, typeDecls).jsonText) }
+    }
+}
+
+extension VPPSimulator {
+    /// The schema of the built-in definitions: what a simulator started without `apiDirectories`
+    /// speaks (and `vpp-gateway serve --simulate` serves), for tools that describe it offline.
+    public static func builtinSchema() throws -> Schema {
+        try APIModel(builtin: ()).schema
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import VPPOpenAPI
+import VPPSchema
+import VPPSimulator
 
 /// `vpp-gateway openapi`: the OpenAPI 3.1 document of the HTTP surface for the loaded schema.
 struct OpenAPICommand: ParsableCommand {
@@ -12,12 +14,19 @@ struct OpenAPICommand: ParsableCommand {
             operation per offered request, dump and event, and a component schema per message and type. The \
             output is deterministic (sorted), so it can be committed and diffed.
 
+            With --builtin it describes the simulator's built-in API (what `serve --simulate` serves). \
+            Without --api-dir it reads /usr/share/vpp/api when that folder exists, else the built-in API.
+
             Examples:
               vpp-gateway openapi --api-dir /usr/share/vpp/api --pretty > openapi.json
+              vpp-gateway openapi --builtin --pretty --output openapi/vpp-gateway-simulator.json
               vpp-gateway openapi --api-dir ./api --server http://127.0.0.1:8080 --output openapi.json
             """)
 
     @OptionGroup var schema: SchemaOptions
+
+    @Flag(help: "Describe the VPP simulator's built-in API (the schema `serve --simulate` serves) instead of .api.json files.")
+    var builtin = false
 
     @Option(help: ArgumentHelp("Write the document to this file instead of standard output.", valueName: "FILE"))
     var output: String?
@@ -34,9 +43,14 @@ struct OpenAPICommand: ParsableCommand {
     @Flag(help: "Indent the JSON.")
     var pretty = false
 
+    func validate() throws {
+        if builtin && !schema.apiDirectories.isEmpty {
+            throw ValidationError("--builtin and --api-dir are exclusive: the built-in API is the simulator's own")
+        }
+    }
+
     func run() throws {
-        let codec = try schema.loadCodec()
-        let generator = OpenAPIGenerator(schema: codec.schema,
+        let generator = OpenAPIGenerator(schema: try loadSchema(),
                                          options: OpenAPIOptions(title: title, serverURL: server, vppVersion: vppVersion))
         var text = generator.jsonText(pretty: pretty)
         if !text.hasSuffix("\n") { text += "\n" }
@@ -49,6 +63,23 @@ struct OpenAPICommand: ParsableCommand {
             }
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+
+    /// The --api-dir folders; else /usr/share/vpp/api when present; else (or with --builtin)
+    /// the simulator's built-in definitions.
+    private func loadSchema() throws -> Schema {
+        if !builtin && (!schema.apiDirectories.isEmpty || FileManager.default.fileExists(atPath: schema.paths[0])) {
+            return try schema.loadCodec().schema
+        }
+        if !builtin {
+            StandardError.print("vpp-gateway: no --api-dir and no \(schema.paths[0]): describing the simulator's built-in API")
+        }
+        do {
+            return try VPPSimulator.builtinSchema()
+        } catch {
+            StandardError.print("vpp-gateway: \(error)")
+            throw ExitCode(2)
         }
     }
 }
