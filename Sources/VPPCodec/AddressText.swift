@@ -3,60 +3,89 @@ import VPPJSON
 /// Text forms of VPP's address types, as VPP's JSON code writes them
 /// (src/vlibapi/jsonformat.c, src/vnet/ip/ip_format_fns.h), and lenient readers for them.
 enum AddressText {
-    /// `a.b.c.d`.
-    static func writeIP4(_ p: UnsafeRawBufferPointer, at o: Int, into w: inout JSONWriter) {
+    /// `a.b.c.d` of the 4 bytes at `a`, written at `q` (at most 15 bytes); returns the end.
+    static func writeIP4(_ a: UnsafeRawPointer, to q: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var q = q
         for i in 0..<4 {
-            if i > 0 { w.raw(UInt8(ascii: ".")) }
-            w.uint(UInt64(p[o + i]))
+            if i > 0 {
+                q.pointee = UInt8(ascii: ".")
+                q += 1
+            }
+            q += JSONText.writeDecimal(UInt64(a.load(fromByteOffset: i, as: UInt8.self)), to: q)
         }
+        return q
     }
 
-    /// VPP's `format_ip6_address`: lowercase quads without leading zeros, the longest run of
-    /// two or more zero quads (the first on a tie) as `::`, and never a dotted IPv4 tail.
-    static func writeIP6(_ p: UnsafeRawBufferPointer, at o: Int, into w: inout JSONWriter) {
-        var quads = [UInt16](repeating: 0, count: 8)
-        for i in 0..<8 { quads[i] = UInt16(p[o + 2 * i]) << 8 | UInt16(p[o + 2 * i + 1]) }
+    /// VPP's `format_ip6_address` of the 16 bytes at `a`: lowercase quads without leading
+    /// zeros, the longest run of two or more zero quads (the first on a tie) as `::`, and
+    /// never a dotted IPv4 tail. Written at `q` (at most 39 bytes); returns the end.
+    static func writeIP6(_ a: UnsafeRawPointer, to q: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        @inline(__always) func quad(_ i: Int) -> UInt16 {
+            UInt16(a.load(fromByteOffset: 2 * i, as: UInt8.self)) << 8 | UInt16(a.load(fromByteOffset: 2 * i + 1, as: UInt8.self))
+        }
         var bestStart = -1, bestLen = 0, i = 0
         while i < 8 {
-            if quads[i] == 0 {
+            if quad(i) == 0 {
                 var j = i
-                while j < 8, quads[j] == 0 { j += 1 }
+                while j < 8, quad(j) == 0 { j += 1 }
                 if j - i > bestLen, j - i >= 2 { bestStart = i; bestLen = j - i }
                 i = j
             } else {
                 i += 1
             }
         }
+        var q = q
         i = 0
         while i < 8 {
             if i == bestStart {
-                w.raw("::")
+                q[0] = UInt8(ascii: ":")
+                q[1] = UInt8(ascii: ":")
+                q += 2
                 i += bestLen
                 continue
             }
-            if i > 0, i != bestStart + bestLen || bestStart < 0 { w.raw(UInt8(ascii: ":")) }
-            writeHexQuad(quads[i], into: &w)
+            if i > 0, i != bestStart + bestLen || bestStart < 0 {
+                q.pointee = UInt8(ascii: ":")
+                q += 1
+            }
+            q = writeHexQuad(quad(i), to: q)
             i += 1
         }
+        return q
     }
 
-    private static func writeHexQuad(_ q: UInt16, into w: inout JSONWriter) {
-        var started = false
-        for shift in stride(from: 12, through: 0, by: -4) {
-            let d = Int((q >> UInt16(shift)) & 0xF)
-            if d != 0 || started || shift == 0 {
-                w.raw(hexDigits[d])
-                started = true
-            }
+    /// A quad in lowercase hex without leading zeros (at least one digit).
+    @inline(__always)
+    private static func writeHexQuad(_ v: UInt16, to q: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let digits = v == 0 ? 1 : (19 - v.leadingZeroBitCount) / 4
+        for k in 0..<digits {
+            q[k] = JSONText.hexDigit(UInt8(truncatingIfNeeded: v >> UInt16(4 * (digits - 1 - k))) & 0xF)
         }
+        return q + digits
     }
 
-    /// `aa:bb:cc:dd:ee:ff`.
-    static func writeMAC(_ p: UnsafeRawBufferPointer, at o: Int, into w: inout JSONWriter) {
+    /// `aa:bb:cc:dd:ee:ff` of the 6 bytes at `a`, written at `q` (17 bytes); returns the end.
+    static func writeMAC(_ a: UnsafeRawPointer, to q: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let pairs = JSONText.hexPairs
         for i in 0..<6 {
-            if i > 0 { w.raw(UInt8(ascii: ":")) }
-            w.raw(hexDigits[Int(p[o + i] >> 4)])
-            w.raw(hexDigits[Int(p[o + i] & 0xF)])
+            let h = pairs + 2 * Int(a.load(fromByteOffset: i, as: UInt8.self))
+            q[3 * i] = h[0]
+            q[3 * i + 1] = h[1]
+            if i < 5 { q[3 * i + 2] = UInt8(ascii: ":") }
+        }
+        return q + 17
+    }
+
+    /// An `address` (u8 af + 16-byte union) at `a`: IPv4 for af 0, IPv6 for af 1, else
+    /// `unknown-af`. At most 39 bytes; returns the end.
+    static func writeAddress(_ a: UnsafeRawPointer, to q: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        switch a.load(as: UInt8.self) {
+        case 0: return writeIP4(a + 1, to: q)
+        case 1: return writeIP6(a + 1, to: q)
+        default:
+            let s: StaticString = "unknown-af"
+            q.update(from: s.utf8Start, count: s.utf8CodeUnitCount)
+            return q + s.utf8CodeUnitCount
         }
     }
 

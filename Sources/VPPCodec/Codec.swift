@@ -92,6 +92,8 @@ public final class Codec: Sendable {
     /// The schema the codec speaks.
     public let schema: Schema
     private let plans: [String: MessagePlan]
+    /// The plans flattened for decoding.
+    private let program: DecodeProgram
     /// Messages the codec could not lay out, with the reason (reported, never fatal).
     public let unsupported: [String: String]
 
@@ -109,6 +111,7 @@ public final class Codec: Sendable {
         }
         self.plans = plans
         self.unsupported = unsupported
+        program = DecodeProgram(plans: plans)
     }
 
     private func plan(_ name: String) throws(CodecError) -> MessagePlan {
@@ -119,13 +122,21 @@ public final class Codec: Sendable {
         throw CodecError(.unknownMessage, path: "/_msgname", reason: "unknown message \"\(name.prefix(100))\"")
     }
 
+    /// The decode program of a message (every plan has one), or the error `plan` gives.
+    private func entry(_ name: String) throws(CodecError) -> MessageEntry {
+        if let e = program.messages[name] { return e }
+        _ = try plan(name)
+        throw CodecError(.unknownMessage, path: "/_msgname", reason: "unknown message \"\(name.prefix(100))\"")
+    }
+
     /// Decodes `bytes` (starting with `_vl_msg_id`, no transport header) as message `name`.
     public func decode(_ bytes: UnsafeRawBufferPointer, as name: String) throws(CodecError) -> DecodedMessage {
         let plan = try plan(name)
-        var decoder = BinaryDecoder(bytes, capacity: max(64, bytes.count * 3))
-        try decoder.decodeMessage(plan)
-        return DecodedMessage(message: plan.definition, json: decoder.writer.bytes, header: decoder.header,
-                              trailingBytes: bytes.count - decoder.offset)
+        let entry = try entry(name)
+        var json: [UInt8] = []
+        json.reserveCapacity(max(64, bytes.count * 3))
+        let (header, end) = try program.decode(entry, bytes, into: &json)
+        return DecodedMessage(message: plan.definition, json: json, header: header, trailingBytes: bytes.count - end)
     }
 
     /// Decodes a byte array as message `name`.
@@ -136,20 +147,9 @@ public final class Codec: Sendable {
     }
 
     /// Appends the canonical JSON of `bytes` to `writer` (the allocation-free hot path used
-    /// when streaming many details into one response).
+    /// when streaming many details into one response). On error nothing is appended.
     public func decode(_ bytes: UnsafeRawBufferPointer, as name: String, appendingTo writer: inout JSONWriter) throws(CodecError) -> MessageHeader {
-        let plan = try plan(name)
-        var decoder = BinaryDecoder(bytes, capacity: 0)
-        swap(&decoder.writer, &writer)
-        defer { swap(&decoder.writer, &writer) }
-        let mark = decoder.writer.bytes.count
-        do throws(CodecError) {
-            try decoder.decodeMessage(plan)
-        } catch {
-            decoder.writer.bytes.removeSubrange(mark...)
-            throw error
-        }
-        return decoder.header
+        try program.decode(try entry(name), bytes, into: &writer.bytes).0
     }
 
     /// Encodes a JSON object as a message. The message is `name`, or the object's

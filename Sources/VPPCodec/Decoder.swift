@@ -1,35 +1,86 @@
 import VPPJSON
 import VPPSchema
 
-/// Walks a message's bytes along its plan and writes canonical JSON.
+extension DecodeProgram {
+    /// Decodes `bytes` as the message at `entry`, appending its canonical JSON to `sink`.
+    /// Returns the header values and the offset where the layout ended. On error nothing is
+    /// left appended.
+    func decode(_ entry: MessageEntry, _ bytes: UnsafeRawBufferPointer, into sink: inout [UInt8]) throws(CodecError) -> (MessageHeader, Int) {
+        try OutputCursor.withScratch { scratch, scratchCount throws(CodecError) -> (MessageHeader, Int) in
+            // The first 32 words of scratch hold the slot stack, the rest the output. An empty
+            // input may have no base address; nothing is ever read from it, so any will do.
+            let slotWords = 32
+            let slots = UnsafeMutableRawPointer(scratch).bindMemory(to: Int64.self, capacity: slotWords)
+            let input = bytes.baseAddress ?? UnsafeRawPointer(scratch)
+            var d = BinaryDecoder(program: self, input: input, count: bytes.count,
+                                  out: OutputCursor(scratch: scratch + slotWords * 8, count: scratchCount - slotWords * 8),
+                                  slots: slots, slotCapacity: slotWords)
+            swap(&d.out.sink, &sink)
+            let mark = d.out.sink.count
+            do throws(CodecError) {
+                try d.decodeMessage(entry)
+                d.out.flush()
+            } catch {
+                d.out.rollback(to: mark)
+                swap(&d.out.sink, &sink)
+                throw error
+            }
+            swap(&d.out.sink, &sink)
+            return (d.header, d.offset)
+        }
+    }
+}
+
+/// Walks a message's bytes along its compiled ops and writes canonical JSON.
 ///
 /// Every read is bounds-checked against the received length: a truncated message or a
-/// length field pointing past the end is an error, never an out-of-bounds read.
+/// length field pointing past the end is an error, never an out-of-bounds read. Reads go
+/// through `p`, and each one is preceded by `need(n)` (or a count validated by `count`)
+/// covering exactly the bytes it touches.
 struct BinaryDecoder: ~Copyable {
-    let p: UnsafeRawBufferPointer
+    let program: DecodeProgram
+    let ops: UnsafeMutablePointer<Op>
+    let text: UnsafeMutablePointer<UInt8>
+    let p: UnsafeRawPointer
+    let count: Int
     var offset = 0
-    var writer: JSONWriter
+    var out: OutputCursor
     /// Header values seen at the top level (`_vl_msg_id`, `client_index`, `context`).
     var header = MessageHeader()
+    /// The slot values of the structs being decoded, innermost last.
+    let slots: UnsafeMutablePointer<Int64>
+    let slotCapacity: Int
+    var slotTop = 0
 
-    init(_ p: UnsafeRawBufferPointer, capacity: Int) {
-        self.p = p
-        writer = JSONWriter(capacity: capacity)
+    init(program: DecodeProgram, input: UnsafeRawPointer, count: Int, out: consuming OutputCursor,
+         slots: UnsafeMutablePointer<Int64>, slotCapacity: Int) {
+        self.program = program
+        ops = program.ops
+        text = program.text
+        p = input
+        self.count = count
+        self.out = out
+        self.slots = slots
+        self.slotCapacity = slotCapacity
     }
 
     @inline(__always)
     private func need(_ n: Int) throws(CodecError) {
-        if n > p.count - offset {
-            throw CodecError(.truncated, path: "", reason: "message truncated: \(n) more byte\(n == 1 ? "" : "s") needed at offset \(offset), \(p.count - offset) left")
-        }
+        if n > count - offset { throw truncated(n) }
     }
 
+    @inline(never)
+    private func truncated(_ n: Int) -> CodecError {
+        CodecError(.truncated, path: "", reason: "message truncated: \(n) more byte\(n == 1 ? "" : "s") needed at offset \(offset), \(count - offset) left")
+    }
+
+    /// A big-endian unsigned integer of 1, 2, 4 or 8 bytes.
     @inline(__always)
     private mutating func readUnsigned(_ size: Int) throws(CodecError) -> UInt64 {
         try need(size)
         defer { offset += size }
         switch size {
-        case 1: return UInt64(p[offset])
+        case 1: return UInt64(p.load(fromByteOffset: offset, as: UInt8.self))
         case 2: return UInt64(UInt16(bigEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
         case 4: return UInt64(UInt32(bigEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
         default: return UInt64(bigEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
@@ -47,236 +98,298 @@ struct BinaryDecoder: ~Copyable {
         }
     }
 
-    mutating func decodeMessage(_ plan: MessagePlan) throws(CodecError) {
-        writer.raw(plan.prefix)
-        try decodeFields(plan.body, topLevel: true)
-        writer.raw(UInt8(ascii: "}"))
+    @inline(__always)
+    private func byte(at o: Int) -> UInt8 {
+        p.load(fromByteOffset: o, as: UInt8.self)
     }
 
-    private mutating func decodeFields(_ plan: StructPlan, topLevel: Bool) throws(CodecError) {
-        var slots = SlotStorage(count: plan.slotCount)
-        for (i, field) in plan.fields.enumerated() {
+    mutating func decodeMessage(_ m: MessageEntry) throws(CodecError) {
+        out.copy(text + Int(m.prefixStart), Int(m.prefixLength))
+        try decodeFields(Int(m.bodyStart), Int(m.bodyCount), slotCount: Int(m.slotCount))
+        out.byte(UInt8(ascii: "}"))
+    }
+
+    private mutating func decodeFields(_ start: Int, _ n: Int, slotCount: Int) throws(CodecError) {
+        // This struct's slots: on the slot stack, or (never for VPP's APIs, which use at
+        // most one per struct) on the heap when the stack is full.
+        let frameTop = slotTop
+        var heapFrame: UnsafeMutablePointer<Int64>?
+        let frame: UnsafeMutablePointer<Int64>
+        if slotCount <= slotCapacity - slotTop {
+            frame = slots + slotTop
+            slotTop += slotCount
+        } else {
+            let h = UnsafeMutablePointer<Int64>.allocate(capacity: slotCount)
+            heapFrame = h
+            frame = h
+        }
+        frame.initialize(repeating: 0, count: slotCount)
+        defer {
+            slotTop = frameTop
+            heapFrame?.deallocate()
+        }
+        for i in start..<start + n {
+            let op = ops + i
             do throws(CodecError) {
-                if !field.visible {
-                    let v = try readUnsigned(field.node.fixedSize ?? 0)
-                    switch field.name {
-                    case "_vl_msg_id": header.messageID = UInt16(truncatingIfNeeded: v)
-                    case "client_index": header.clientIndex = UInt32(truncatingIfNeeded: v)
-                    default: header.context = UInt32(truncatingIfNeeded: v)
-                    }
-                    if let s = field.recordSlot { slots[s] = Int64(v) }
-                    continue
-                }
-                if topLevel || i > 0 { writer.raw(UInt8(ascii: ",")) }
-                writer.raw(field.key)
-                let value = try decodeNode(field.node, slots: slots, discriminatorSlot: field.discriminatorSlot)
-                if let s = field.recordSlot { slots[s] = value }
+                out.key(text + Int(op.pointee.keyStart), Int(op.pointee.keyLength))
+                let v = try decodeValue(op, frame)
+                if op.pointee.recordSlot >= 0 { frame[Int(op.pointee.recordSlot)] = v }
             } catch {
-                throw error.under(field.name)
+                throw error.under(program.names[i])
             }
         }
-        if !topLevel, plan.fields.first?.visible == false { return }
     }
 
     /// Decodes one value; returns its integer value for integers and enums (else 0), so
-    /// length fields and discriminators can be remembered.
-    private mutating func decodeNode(_ node: Node, slots: SlotStorage, discriminatorSlot: Int?) throws(CodecError) -> Int64 {
-        switch node {
-        case .scalar(let s):
-            switch s {
-            case .bool:
-                try need(1)
-                writer.bool(p[offset] != 0)
-                offset += 1
-                return 0
-            case .f64:
-                try need(8)
-                let bits = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                offset += 8
-                writer.double(Double(bitPattern: bits))
-                return 0
-            case .u8, .u16, .u32, .u64:
-                let v = try readUnsigned(s.size)
-                writer.uint(v)
-                return Int64(bitPattern: v)
-            case .i8, .i16, .i32, .i64:
-                let v = try readSigned(s.size)
-                writer.int(v)
-                return v
-            }
-        case .plainEnum(let e):
-            let v = e.width.isSigned ? try readSigned(e.width.size) : Int64(try readUnsigned(e.width.size))
-            if let i = e.members.firstIndex(where: { $0.value == v }) {
-                writer.raw(e.renderedNames[i])
-            } else {
-                writer.int(v)
-            }
-            return v
-        case .flagSet(let e):
-            let v = try readUnsigned(e.width.size)
-            writeFlags(v, e)
+    /// length fields and discriminators can be remembered. On entry `OutputCursor.valueRoom`
+    /// bytes are reserved (`OutputCursor.key`), which fixed-size values write into directly.
+    @inline(__always)
+    private mutating func decodeValue(_ op: UnsafeMutablePointer<Op>, _ frame: UnsafeMutablePointer<Int64>) throws(CodecError) -> Int64 {
+        switch op.pointee.code {
+        case .unsigned:
+            let v = try readUnsigned(Int(op.pointee.width))
+            out.uintUnchecked(v)
             return Int64(bitPattern: v)
-        case .fixedString(let n):
+        case .signed:
+            let v = try readSigned(Int(op.pointee.width))
+            out.intUnchecked(v)
+            return v
+        case .bool:
+            try need(1)
+            if byte(at: offset) != 0 { out.copy("true") } else { out.copy("false") }
+            offset += 1
+            return 0
+        case .f64:
+            try need(8)
+            let bits = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            offset += 8
+            let repr = Array(pythonRepr(Double(bitPattern: bits)).utf8)
+            repr.withUnsafeBufferPointer { b in if let s = b.baseAddress { out.copy(s, b.count) } }
+            return 0
+        case .plainEnum:
+            let w = Int(op.pointee.width)
+            let v = try op.pointee.signed ? readSigned(w) : Int64(bitPattern: readUnsigned(w))
+            writeEnum(v, program.enums[Int(op.pointee.a)])
+            return v
+        case .flagSet:
+            let v = try readUnsigned(Int(op.pointee.width))
+            writeFlags(v, program.enums[Int(op.pointee.a)])
+            return Int64(bitPattern: v)
+        case .fixedString:
+            let n = Int(op.pointee.a)
             try need(n)
-            var len = 0
-            while len < n, p[offset + len] != 0 { len += 1 }
-            writer.stringBytes(UnsafeRawBufferPointer(rebasing: p[offset..<offset + len]))
+            out.string(p + offset, JSONText.stringLength(p + offset, limit: n))
             offset += n
             return 0
         case .variableString:
             let len = Int(try readUnsigned(4))
-            do throws(CodecError) { try need(len) } catch {
-                throw CodecError(.badLength, path: "", reason: "string length \(len) points past the end of the message (\(p.count - offset) bytes left)")
+            if len > count - offset {
+                throw CodecError(.badLength, path: "", reason: "string length \(len) points past the end of the message (\(count - offset) bytes left)")
             }
-            writer.stringBytes(UnsafeRawBufferPointer(rebasing: p[offset..<offset + len]))
+            out.string(p + offset, len)
             offset += len
             return 0
-        case .fixedBytes(let n):
+        case .fixedBytes:
+            let n = Int(op.pointee.a)
             try need(n)
-            writer.hexString(UnsafeRawBufferPointer(rebasing: p[offset..<offset + n]))
+            out.hexString(p + offset, n)
             offset += n
             return 0
-        case .variableBytes(let slot):
-            let n = try count(slots[slot], elementSize: 1)
-            writer.hexString(UnsafeRawBufferPointer(rebasing: p[offset..<offset + n]))
+        case .variableBytes:
+            let n = try elementCount(frame[Int(op.pointee.slot)], elementSize: 1)
+            out.hexString(p + offset, n)
             offset += n
             return 0
-        case .ip4Address:
+        case .ip4:
             try need(4)
-            writer.raw(UInt8(ascii: "\""))
-            AddressText.writeIP4(p, at: offset, into: &writer)
-            writer.raw(UInt8(ascii: "\""))
+            out.pos.pointee = UInt8(ascii: "\"")
+            var q = AddressText.writeIP4(p + offset, to: out.pos + 1)
+            q.pointee = UInt8(ascii: "\"")
+            q += 1
+            out.pos = q
             offset += 4
             return 0
-        case .ip6Address:
+        case .ip6:
             try need(16)
-            writer.raw(UInt8(ascii: "\""))
-            AddressText.writeIP6(p, at: offset, into: &writer)
-            writer.raw(UInt8(ascii: "\""))
+            out.pos.pointee = UInt8(ascii: "\"")
+            var q = AddressText.writeIP6(p + offset, to: out.pos + 1)
+            q.pointee = UInt8(ascii: "\"")
+            q += 1
+            out.pos = q
             offset += 16
             return 0
-        case .macAddress:
+        case .mac:
             try need(6)
-            writer.raw(UInt8(ascii: "\""))
-            AddressText.writeMAC(p, at: offset, into: &writer)
-            writer.raw(UInt8(ascii: "\""))
+            out.pos.pointee = UInt8(ascii: "\"")
+            var q = AddressText.writeMAC(p + offset, to: out.pos + 1)
+            q.pointee = UInt8(ascii: "\"")
+            q += 1
+            out.pos = q
             offset += 6
             return 0
         case .address:
             try need(17)
-            writer.raw(UInt8(ascii: "\""))
-            writeAddress(at: offset)
-            writer.raw(UInt8(ascii: "\""))
+            out.pos.pointee = UInt8(ascii: "\"")
+            var q = AddressText.writeAddress(p + offset, to: out.pos + 1)
+            q.pointee = UInt8(ascii: "\"")
+            q += 1
+            out.pos = q
             offset += 17
             return 0
-        case .prefix(let kind):
-            try need(kind.size)
-            writer.raw(UInt8(ascii: "\""))
-            switch kind {
-            case .any: writeAddress(at: offset)
-            case .ip4: AddressText.writeIP4(p, at: offset, into: &writer)
-            case .ip6: AddressText.writeIP6(p, at: offset, into: &writer)
+        case .prefixAny, .prefix4, .prefix6:
+            let size = op.pointee.code == .prefixAny ? 18 : op.pointee.code == .prefix4 ? 5 : 17
+            try need(size)
+            out.pos.pointee = UInt8(ascii: "\"")
+            let a = p + offset
+            var q: UnsafeMutablePointer<UInt8>
+            switch op.pointee.code {
+            case .prefixAny: q = AddressText.writeAddress(a, to: out.pos + 1)
+            case .prefix4: q = AddressText.writeIP4(a, to: out.pos + 1)
+            default: q = AddressText.writeIP6(a, to: out.pos + 1)
             }
-            writer.raw(UInt8(ascii: "/"))
-            writer.uint(UInt64(p[offset + kind.size - 1]))
-            writer.raw(UInt8(ascii: "\""))
-            offset += kind.size
+            q.pointee = UInt8(ascii: "/")
+            q += 1
+            q += JSONText.writeDecimal(UInt64(a.load(fromByteOffset: size - 1, as: UInt8.self)), to: q)
+            q.pointee = UInt8(ascii: "\"")
+            q += 1
+            out.pos = q
+            offset += size
             return 0
-        case .structure(let s):
-            writer.raw(UInt8(ascii: "{"))
-            try decodeFields(s, topLevel: false)
-            writer.raw(UInt8(ascii: "}"))
+        case .structure:
+            out.byte(UInt8(ascii: "{"))
+            try decodeFields(Int(op.pointee.a), Int(op.pointee.b), slotCount: Int(op.pointee.c))
+            out.byte(UInt8(ascii: "}"))
             return 0
-        case .union(let u):
-            try decodeUnion(u, discriminator: discriminatorSlot.map { slots[$0] })
+        case .union:
+            try decodeUnion(op, discriminator: op.pointee.slot >= 0 ? frame[Int(op.pointee.slot)] : nil)
             return 0
-        case .fixedArray(let element, let n):
-            try decodeArray(element, count: n, slots: slots)
+        case .fixedArray:
+            try decodeArray(ops + Int(op.pointee.b), count: Int(op.pointee.a))
             return 0
-        case .variableArray(let element, let slot):
-            let n = try count(slots[slot], elementSize: element.fixedSize ?? 1)
-            try decodeArray(element, count: n, slots: slots)
+        case .variableArray:
+            let n = try elementCount(frame[Int(op.pointee.slot)], elementSize: Int(op.pointee.c))
+            try decodeArray(ops + Int(op.pointee.b), count: n)
             return 0
+        case .header:
+            let v = try readHeader(Int(op.pointee.width))
+            switch op.pointee.a {
+            case 0: header.messageID = UInt16(truncatingIfNeeded: v)
+            case 1: header.clientIndex = UInt32(truncatingIfNeeded: v)
+            default: header.context = UInt32(truncatingIfNeeded: v)
+            }
+            return Int64(bitPattern: v)
+        }
+    }
+
+    /// A header field: VPP's are u16 and u32. Other widths read up to 8 bytes big-endian,
+    /// never past the end.
+    private mutating func readHeader(_ size: Int) throws(CodecError) -> UInt64 {
+        switch size {
+        case 1, 2, 4, 8: return try readUnsigned(size)
+        default:
+            try need(size)
+            var v: UInt64 = 0
+            for k in 0..<8 {
+                v <<= 8
+                if offset + k < count { v |= UInt64(byte(at: offset + k)) }
+            }
+            offset += size
+            return v
         }
     }
 
     /// Validates a VLA count against the bytes left (each element needs at least one byte).
-    private func count(_ raw: Int64, elementSize: Int) throws(CodecError) -> Int {
-        let left = p.count - offset
+    private func elementCount(_ raw: Int64, elementSize: Int) throws(CodecError) -> Int {
+        let left = count - offset
         guard raw >= 0, raw <= Int64(left / max(elementSize, 1)) else {
             throw CodecError(.badLength, path: "", reason: "length field says \(raw) element\(raw == 1 ? "" : "s") but only \(left) byte\(left == 1 ? "" : "s") are left")
         }
         return Int(raw)
     }
 
-    private mutating func decodeArray(_ element: Node, count n: Int, slots: SlotStorage) throws(CodecError) {
-        writer.raw(UInt8(ascii: "["))
+    private mutating func decodeArray(_ element: UnsafeMutablePointer<Op>, count n: Int) throws(CodecError) {
+        out.byte(UInt8(ascii: "["))
         for i in 0..<n {
-            if i > 0 { writer.raw(UInt8(ascii: ",")) }
+            if i > 0 { out.byte(UInt8(ascii: ",")) }
+            out.reserve(OutputCursor.valueRoom)
             do throws(CodecError) {
-                _ = try decodeNode(element, slots: slots, discriminatorSlot: nil)
+                _ = try decodeValue(element, slots)
             } catch {
                 throw error.under(String(i))
             }
         }
-        writer.raw(UInt8(ascii: "]"))
+        out.byte(UInt8(ascii: "]"))
     }
 
     /// A discriminated union renders its active arm only; otherwise (no discriminator, or a
     /// value no arm names) every arm is rendered from the same bytes (vectors README §3.7).
-    private mutating func decodeUnion(_ u: UnionPlan, discriminator: Int64?) throws(CodecError) {
-        try need(u.size)
+    private mutating func decodeUnion(_ op: UnsafeMutablePointer<Op>, discriminator: Int64?) throws(CodecError) {
+        let size = Int(op.pointee.c)
+        try need(size)
         let start = offset
-        writer.raw(UInt8(ascii: "{"))
-        if let d = discriminator, let armIndex = u.arm(forDiscriminator: d) {
-            let arm = u.arms[armIndex]
-            writer.raw(arm.key)
-            do throws(CodecError) { _ = try decodeNode(arm.node, slots: SlotStorage(count: 0), discriminatorSlot: nil) } catch {
-                throw error.under(arm.name)
-            }
-        } else {
-            for (i, arm) in u.arms.enumerated() {
-                offset = start
-                if i > 0 { writer.raw(UInt8(ascii: ",")) }
-                writer.raw(arm.key)
-                do throws(CodecError) { _ = try decodeNode(arm.node, slots: SlotStorage(count: 0), discriminatorSlot: nil) } catch {
-                    throw error.under(arm.name)
-                }
+        let first = Int(op.pointee.a), armCount = Int(op.pointee.b)
+        out.byte(UInt8(ascii: "{"))
+        var selected = -1
+        if let d = discriminator {
+            for k in first..<first + armCount where ops[k].hasCase && ops[k].caseValue == d {
+                selected = k
+                break
             }
         }
-        writer.raw(UInt8(ascii: "}"))
-        offset = start + u.size
+        for k in first..<first + armCount where selected < 0 || k == selected {
+            offset = start
+            if selected < 0, k > first { out.byte(UInt8(ascii: ",")) }
+            out.key(text + Int(ops[k].keyStart), Int(ops[k].keyLength))
+            do throws(CodecError) { _ = try decodeValue(ops + k, slots) } catch {
+                throw error.under(program.names[k])
+            }
+        }
+        out.byte(UInt8(ascii: "}"))
+        offset = start + size
     }
 
-    private mutating func writeAddress(at o: Int) {
-        switch p[o] {
-        case 0: AddressText.writeIP4(p, at: o + 1, into: &writer)
-        case 1: AddressText.writeIP6(p, at: o + 1, into: &writer)
-        default: writer.raw("unknown-af")
+    private mutating func writeEnum(_ v: Int64, _ e: EnumTable) {
+        var member = -1
+        if v >= 0, v < Int64(e.denseCount) {
+            member = Int(program.dense[Int(e.denseStart) + Int(v)])
+        } else {
+            for k in Int(e.membersStart)..<Int(e.membersStart + e.membersCount) where program.enumNames[k].value == v {
+                member = k
+                break
+            }
+        }
+        if member >= 0 {
+            let m = program.enumNames[member]
+            out.copy(text + Int(m.textStart), Int(m.textLength))
+        } else {
+            out.int(v)
         }
     }
 
     /// Names of the set members in declaration order, then leftover bits as one integer.
-    private mutating func writeFlags(_ v: UInt64, _ e: EnumPlan) {
-        writer.raw(UInt8(ascii: "["))
+    private mutating func writeFlags(_ v: UInt64, _ e: EnumTable) {
+        out.byte(UInt8(ascii: "["))
         var covered: UInt64 = 0
         var first = true
-        for m in e.flagMembers where v & m.value == m.value {
-            if !first { writer.raw(UInt8(ascii: ",")) }
-            writer.raw(m.rendered)
-            covered |= m.value
+        for k in Int(e.flagsStart)..<Int(e.flagsStart + e.flagsCount) {
+            let m = program.enumNames[k]
+            let bits = UInt64(bitPattern: m.value)
+            guard v & bits == bits else { continue }
+            if !first { out.byte(UInt8(ascii: ",")) }
+            out.copy(text + Int(m.textStart), Int(m.textLength))
+            covered |= bits
             first = false
         }
         let leftover = v & ~covered
         if leftover != 0 {
-            if !first { writer.raw(UInt8(ascii: ",")) }
-            writer.uint(leftover)
+            if !first { out.byte(UInt8(ascii: ",")) }
+            out.uint(leftover)
         }
-        writer.raw(UInt8(ascii: "]"))
+        out.byte(UInt8(ascii: "]"))
     }
 }
 
-/// A few integers remembered while decoding one struct (length fields, discriminators),
+/// A few integers remembered while encoding one struct (length fields, discriminators),
 /// without a heap allocation for the common case of at most four.
 struct SlotStorage {
     private var inline: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)

@@ -1,0 +1,279 @@
+import VPPJSON
+import VPPSchema
+
+/// What one decode op reads and renders.
+enum OpCode: UInt8 {
+    case unsigned, signed, bool, f64
+    case plainEnum, flagSet
+    case fixedString, variableString, fixedBytes, variableBytes
+    case ip4, ip6, mac, address, prefixAny, prefix4, prefix6
+    case structure, union, fixedArray, variableArray
+    /// A top-level header field (`_vl_msg_id`, `client_index`, `context`): read, not rendered.
+    case header
+}
+
+/// One field (or array element, or union arm) of a compiled message, as plain data.
+///
+/// The decoder walks arrays of these without touching a reference count: everything an op
+/// needs is an integer, and its key is a range of the program's shared text.
+struct Op {
+    var code: OpCode
+    /// Integer width in bytes (scalars, enums, header fields).
+    var width: UInt8 = 0
+    /// Enums: the wire integer is signed.
+    var signed = false
+    /// Unions: `caseValue` is set.
+    var hasCase = false
+    /// The slot the field's integer value is remembered in (length fields, discriminators).
+    var recordSlot: Int16 = -1
+    /// VLAs: the slot of the length field; unions: the slot of the discriminator.
+    var slot: Int16 = -1
+    /// The pre-rendered key (`,"name":`, `"name":`, or nothing) in `text`.
+    var keyStart: Int32 = 0
+    var keyLength: Int32 = 0
+    /// Fixed strings, bytes and arrays: the count. Structures and unions: the first op of
+    /// their fields or arms. Enums: the enum table. Header fields: which one (0, 1, 2).
+    var a: Int32 = 0
+    /// Structures and unions: how many fields or arms. Arrays: the element op.
+    var b: Int32 = 0
+    /// Structures: slot count. Unions: byte size. VLAs: the element's wire size (for the
+    /// count check). Fixed arrays: the element's fixed size, or 0.
+    var c: Int32 = 0
+    /// Union arms: the discriminator value that selects the arm.
+    var caseValue: Int64 = 0
+}
+
+/// An enum's rendering data, as ranges of the program's tables.
+struct EnumTable {
+    var membersStart: Int32 = 0
+    var membersCount: Int32 = 0
+    /// Values 0..<denseCount map straight to the first member with that value (or -1).
+    var denseStart: Int32 = 0
+    var denseCount: Int32 = 0
+    var flagsStart: Int32 = 0
+    var flagsCount: Int32 = 0
+}
+
+/// A member name (with quotes) and its value; for flag members the value's bit pattern.
+struct EnumName {
+    var value: Int64
+    var textStart: Int32
+    var textLength: Int32
+}
+
+/// Where a message starts in the program.
+struct MessageEntry {
+    /// `{"_msgname":"…","_crc":"…"` in `text`.
+    var prefixStart: Int32
+    var prefixLength: Int32
+    var bodyStart: Int32
+    var bodyCount: Int32
+    var slotCount: Int32
+}
+
+/// Every message plan of a codec flattened into arrays of plain data, for decoding.
+///
+/// Immutable after `init`; the storage is allocated once and freed with the program, which
+/// the codec owns. `@unchecked Sendable` because it holds raw pointers, which are only read.
+final class DecodeProgram: @unchecked Sendable {
+    let ops: UnsafeMutablePointer<Op>
+    let opCount: Int
+    /// Keys, member names and message prefixes.
+    let text: UnsafeMutablePointer<UInt8>
+    let textCount: Int
+    let enums: UnsafeMutablePointer<EnumTable>
+    let enumCount: Int
+    let enumNames: UnsafeMutablePointer<EnumName>
+    let enumNameCount: Int
+    let dense: UnsafeMutablePointer<Int32>
+    let denseCount: Int
+    /// Field and arm names per op, for error paths (only read when decoding fails).
+    let names: [String]
+    /// Entries by message name.
+    let messages: [String: MessageEntry]
+
+    init(plans: [String: MessagePlan]) {
+        var b = ProgramBuilder()
+        var messages: [String: MessageEntry] = [:]
+        for (name, plan) in plans { messages[name] = b.message(plan) }
+        self.messages = messages
+        names = b.names
+        (ops, opCount) = Self.copy(b.ops)
+        (text, textCount) = Self.copy(b.text + [UInt8](repeating: 0, count: OutputCursor.keySlack))
+        (enums, enumCount) = Self.copy(b.enums)
+        (enumNames, enumNameCount) = Self.copy(b.enumNames)
+        (dense, denseCount) = Self.copy(b.dense)
+    }
+
+    deinit {
+        ops.deallocate()
+        text.deallocate()
+        enums.deallocate()
+        enumNames.deallocate()
+        dense.deallocate()
+    }
+
+    private static func copy<T>(_ a: [T]) -> (UnsafeMutablePointer<T>, Int) {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(a.count, 1))
+        _ = UnsafeMutableBufferPointer(start: p, count: a.count).initialize(from: a)
+        return (p, a.count)
+    }
+}
+
+/// Flattens plans into a program, sharing the ops of typedefs, unions and enums used
+/// many times.
+private struct ProgramBuilder {
+    var ops: [Op] = []
+    var names: [String] = []
+    var text: [UInt8] = []
+    var enums: [EnumTable] = []
+    var enumNames: [EnumName] = []
+    var dense: [Int32] = []
+    private var structs: [ObjectIdentifier: (start: Int32, count: Int32)] = [:]
+    private var unions: [ObjectIdentifier: (start: Int32, count: Int32)] = [:]
+    private var enumIndex: [ObjectIdentifier: Int32] = [:]
+    private var textIndex: [[UInt8]: Int32] = [:]
+
+    mutating func message(_ plan: MessagePlan) -> MessageEntry {
+        let (start, count) = fields(plan.body, topLevel: true)
+        let prefix = intern(plan.prefix)
+        return MessageEntry(prefixStart: prefix, prefixLength: Int32(plan.prefix.count), bodyStart: start,
+                            bodyCount: count, slotCount: Int32(plan.body.slotCount))
+    }
+
+    /// Text interned once per distinct byte string.
+    private mutating func intern(_ bytes: [UInt8]) -> Int32 {
+        if let i = textIndex[bytes] { return i }
+        let i = Int32(text.count)
+        text += bytes
+        textIndex[bytes] = i
+        return i
+    }
+
+    private mutating func append(_ op: Op, name: String) -> Int32 {
+        ops.append(op)
+        names.append(name)
+        return Int32(ops.count - 1)
+    }
+
+    /// A struct's fields as consecutive ops (their children follow elsewhere).
+    private mutating func fields(_ s: StructPlan, topLevel: Bool) -> (Int32, Int32) {
+        if !topLevel, let known = structs[ObjectIdentifier(s)] { return known }
+        let start = Int32(ops.count)
+        for f in s.fields { _ = append(Op(code: .unsigned), name: f.name) }
+        let range = (start, Int32(s.fields.count))
+        if !topLevel { structs[ObjectIdentifier(s)] = range }
+        for (i, f) in s.fields.enumerated() {
+            var op: Op
+            if f.visible {
+                op = node(f.node)
+                // The comma rule of the canonical form: every field of a message follows
+                // `_msgname`/`_crc`; in a typedef every field but the first.
+                let key = (topLevel || i > 0 ? [UInt8(ascii: ",")] : []) + f.key
+                op.keyStart = intern(key)
+                op.keyLength = Int32(key.count)
+                if let d = f.discriminatorSlot { op.slot = Int16(d) }
+            } else {
+                op = Op(code: .header)
+                op.width = UInt8(clamping: f.node.fixedSize ?? 0)
+                op.a = f.name == "_vl_msg_id" ? 0 : f.name == "client_index" ? 1 : 2
+            }
+            if let r = f.recordSlot { op.recordSlot = Int16(r) }
+            ops[Int(start) + i] = op
+        }
+        return range
+    }
+
+    /// The op of one value, without key.
+    private mutating func node(_ n: Node) -> Op {
+        switch n {
+        case .scalar(let s):
+            switch s {
+            case .bool: return Op(code: .bool, width: 1)
+            case .f64: return Op(code: .f64, width: 8)
+            default: return Op(code: s.isSigned ? .signed : .unsigned, width: UInt8(s.size))
+            }
+        case .plainEnum(let e):
+            return Op(code: .plainEnum, width: UInt8(e.width.size), signed: e.width.isSigned, a: enumTable(e))
+        case .flagSet(let e):
+            return Op(code: .flagSet, width: UInt8(e.width.size), a: enumTable(e))
+        case .fixedString(let n): return Op(code: .fixedString, a: Int32(n))
+        case .variableString: return Op(code: .variableString)
+        case .fixedBytes(let n): return Op(code: .fixedBytes, a: Int32(n))
+        case .variableBytes(let slot): return Op(code: .variableBytes, slot: Int16(slot))
+        case .ip4Address: return Op(code: .ip4)
+        case .ip6Address: return Op(code: .ip6)
+        case .macAddress: return Op(code: .mac)
+        case .address: return Op(code: .address)
+        case .prefix(let kind):
+            switch kind {
+            case .any: return Op(code: .prefixAny)
+            case .ip4: return Op(code: .prefix4)
+            case .ip6: return Op(code: .prefix6)
+            }
+        case .structure(let s):
+            let (start, count) = fields(s, topLevel: false)
+            return Op(code: .structure, a: start, b: count, c: Int32(s.slotCount))
+        case .union(let u):
+            let (start, count) = arms(u)
+            return Op(code: .union, a: start, b: count, c: Int32(u.size))
+        case .fixedArray(let element, let n):
+            let e = node(element)
+            let index = append(e, name: "")
+            return Op(code: .fixedArray, a: Int32(n), b: index, c: Int32(element.fixedSize ?? 0))
+        case .variableArray(let element, let slot):
+            let e = node(element)
+            let index = append(e, name: "")
+            return Op(code: .variableArray, slot: Int16(slot), b: index, c: Int32(element.fixedSize ?? 1))
+        }
+    }
+
+    private mutating func arms(_ u: UnionPlan) -> (Int32, Int32) {
+        if let known = unions[ObjectIdentifier(u)] { return known }
+        let start = Int32(ops.count)
+        for arm in u.arms { _ = append(Op(code: .unsigned), name: arm.name) }
+        let range = (start, Int32(u.arms.count))
+        unions[ObjectIdentifier(u)] = range
+        for (i, arm) in u.arms.enumerated() {
+            var op = node(arm.node)
+            op.keyStart = intern(arm.key)
+            op.keyLength = Int32(arm.key.count)
+            if let v = arm.caseValue {
+                op.hasCase = true
+                op.caseValue = v
+            }
+            ops[Int(start) + i] = op
+        }
+        return range
+    }
+
+    private mutating func enumTable(_ e: EnumPlan) -> Int32 {
+        if let i = enumIndex[ObjectIdentifier(e)] { return i }
+        var t = EnumTable()
+        t.membersStart = Int32(enumNames.count)
+        for (m, rendered) in zip(e.members, e.renderedNames) {
+            enumNames.append(EnumName(value: m.value, textStart: intern(rendered), textLength: Int32(rendered.count)))
+        }
+        t.membersCount = Int32(e.members.count)
+        // Direct lookup for the usual small non-negative values; first member wins, as in a
+        // scan in declaration order.
+        let denseCount = min(256, Int((e.members.map(\.value).filter { $0 >= 0 }.max() ?? -1) + 1))
+        t.denseStart = Int32(dense.count)
+        t.denseCount = Int32(denseCount)
+        var table = [Int32](repeating: -1, count: denseCount)
+        for (i, m) in e.members.enumerated().reversed() where m.value >= 0 && m.value < Int64(denseCount) {
+            table[Int(m.value)] = t.membersStart + Int32(i)
+        }
+        dense += table
+        t.flagsStart = Int32(enumNames.count)
+        for f in e.flagMembers {
+            enumNames.append(EnumName(value: Int64(bitPattern: f.value), textStart: intern(f.rendered),
+                                      textLength: Int32(f.rendered.count)))
+        }
+        t.flagsCount = Int32(e.flagMembers.count)
+        enums.append(t)
+        let index = Int32(enums.count - 1)
+        enumIndex[ObjectIdentifier(e)] = index
+        return index
+    }
+}
