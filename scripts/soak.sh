@@ -4,7 +4,8 @@
 # Checks no crash, RSS back near its plateau, no event lost by subscribers that keep up, and a
 # clean shutdown; prints `soak: N passed, M failed` and exits non-zero on any failure.
 #
-# The binary: $SOAK_BINARY if set; else, with SOAK_BUILD=release (the default outside CI), a
+# The binary: $SOAK_BINARY if set; else $VPP_GATEWAY_BIN (what scripts/test.sh passes) when
+# SOAK_BUILD is debug; else, with SOAK_BUILD=release (the default outside CI), a
 # release build in .build-robust-release; with SOAK_BUILD=debug (the default in CI, where the
 # test command has just built .build/debug), .build/debug/vpp-gateway when present, else a debug
 # build in .build-robust. Everything the run writes goes to a temporary folder, kept on failure.
@@ -16,6 +17,7 @@ if [ -z "${SOAK_BUILD:-}" ]; then
   if [ "${CI:-}" = "true" ]; then SOAK_BUILD=debug; else SOAK_BUILD=release; fi
 fi
 binary="${SOAK_BINARY:-}"
+if [ -z "$binary" ] && [ "$SOAK_BUILD" = "debug" ]; then binary="${VPP_GATEWAY_BIN:-}"; fi
 if [ -z "$binary" ]; then
   started=$(date +%s)
   if [ "$SOAK_BUILD" = "release" ]; then

@@ -4,8 +4,9 @@
 # conforms to the document. Prints `schemathesis: N passed, M failed` (operations) and exits
 # non-zero on a failure or if the gateway dies.
 #
-# The binary: $SCHEMATHESIS_BINARY, else .build/debug/vpp-gateway (CI's test command has just
-# built it), else a debug build in .build-robust. schemathesis (pinned) goes into .venv-robust.
+# The binary: $SCHEMATHESIS_BINARY or $VPP_GATEWAY_BIN (what scripts/test.sh passes), else
+# .build/debug/vpp-gateway (CI's test command has just built it), else a debug build in
+# .build-robust. schemathesis (pinned) goes into .venv-robust.
 # Knobs: SCHEMATHESIS_MAX_EXAMPLES (25), SCHEMATHESIS_SEED (1; "random" for a new one each run),
 # SCHEMATHESIS_STRICT=1 to count the known document mismatches below as failures.
 set -euo pipefail
@@ -15,7 +16,7 @@ version=4.32.5
 max_examples=${SCHEMATHESIS_MAX_EXAMPLES:-25}
 seed=${SCHEMATHESIS_SEED:-1}
 
-binary="${SCHEMATHESIS_BINARY:-}"
+binary="${SCHEMATHESIS_BINARY:-${VPP_GATEWAY_BIN:-}}"
 if [ -z "$binary" ]; then
   if [ -x .build/debug/vpp-gateway ]; then
     binary=.build/debug/vpp-gateway
