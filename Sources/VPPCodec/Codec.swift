@@ -124,7 +124,7 @@ public final class Codec: Sendable {
 
     /// The decode program of a message (every plan has one), or the error `plan` gives.
     private func entry(_ name: String) throws(CodecError) -> MessageEntry {
-        if let e = program.messages[name] { return e }
+        if let e = program.entry(named: name) { return e }
         _ = try plan(name)
         throw CodecError(.unknownMessage, path: "/_msgname", reason: "unknown message \"\(name.prefix(100))\"")
     }

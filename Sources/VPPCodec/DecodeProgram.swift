@@ -3,7 +3,9 @@ import VPPSchema
 
 /// What one decode op reads and renders.
 enum OpCode: UInt8 {
-    case unsigned, signed, bool, f64
+    /// Integers by width, so that each read has a constant size.
+    case u8, u16, u32, u64, i8, i16, i32, i64
+    case bool, f64
     case plainEnum, flagSet
     case fixedString, variableString, fixedBytes, variableBytes
     case ip4, ip6, mac, address, prefixAny, prefix4, prefix6
@@ -91,11 +93,18 @@ final class DecodeProgram: @unchecked Sendable {
     let names: [String]
     /// Entries by message name.
     let messages: [String: MessageEntry]
+    /// The same entries in an open-addressing table keyed by the name's UTF-8 bytes, cheaper
+    /// to probe than hashing a `String` (`entry(named:)`).
+    private let table: UnsafeMutablePointer<TableSlot>
+    private let tableMask: Int
 
     init(plans: [String: MessagePlan]) {
         var b = ProgramBuilder()
         var messages: [String: MessageEntry] = [:]
-        for (name, plan) in plans { messages[name] = b.message(plan) }
+        for (name, plan) in plans {
+            messages[name] = b.message(plan)
+            _ = b.intern(Array(name.utf8))
+        }
         self.messages = messages
         names = b.names
         (ops, opCount) = Self.copy(b.ops)
@@ -103,6 +112,87 @@ final class DecodeProgram: @unchecked Sendable {
         (enums, enumCount) = Self.copy(b.enums)
         (enumNames, enumNameCount) = Self.copy(b.enumNames)
         (dense, denseCount) = Self.copy(b.dense)
+        var size = 16
+        while size < 2 * messages.count { size *= 2 }
+        var slots = [TableSlot](repeating: TableSlot(hash: 0, nameStart: 0, nameLength: -1, entry: nil), count: size)
+        for (name, entry) in messages {
+            let utf8 = Array(name.utf8)
+            guard let start = b.textIndex[utf8] else { continue }
+            let h = utf8.withUnsafeBufferPointer { Self.hash(UnsafeRawBufferPointer($0)) }
+            var i = Int(truncatingIfNeeded: h) & (size - 1)
+            while slots[i].nameLength >= 0 { i = (i + 1) & (size - 1) }
+            slots[i] = TableSlot(hash: h, nameStart: start, nameLength: Int32(utf8.count), entry: entry)
+        }
+        (table, _) = Self.copy(slots)
+        tableMask = size - 1
+    }
+
+    /// One slot of the name table; `nameLength` -1 marks an empty slot.
+    struct TableSlot {
+        var hash: UInt64
+        var nameStart: Int32
+        var nameLength: Int32
+        var entry: MessageEntry?
+    }
+
+    /// The entry of the message called `name`. Names are compared byte for byte; a name the
+    /// table lacks is looked up in `messages` as well, which compares `String`s the Swift
+    /// way (canonical equivalence), so the answer is always the dictionary's.
+    @inline(__always)
+    func entry(named name: String) -> MessageEntry? {
+        let found = name.utf8.withContiguousStorageIfAvailable { bytes -> MessageEntry? in
+            let raw = UnsafeRawBufferPointer(bytes)
+            let h = Self.hash(raw)
+            var i = Int(truncatingIfNeeded: h) & tableMask
+            while true {
+                let slot = table[i]
+                if slot.nameLength < 0 { return nil }
+                if slot.hash == h, Int(slot.nameLength) == raw.count,
+                   Self.equal(raw, UnsafeRawPointer(text + Int(slot.nameStart))) {
+                    return slot.entry
+                }
+                i = (i + 1) & tableMask
+            }
+        }
+        if let e = found ?? nil { return e }
+        return messages[name]
+    }
+
+    /// A quick 64-bit hash of a short byte string, eight bytes at a time.
+    @inline(__always)
+    static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(b.count)
+        var i = 0
+        if let base = b.baseAddress {
+            while b.count - i >= 8 {
+                h = (h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+                h ^= h >> 32
+                i += 8
+            }
+            var tail: UInt64 = 0
+            while i < b.count {
+                tail = tail << 8 | UInt64(base.load(fromByteOffset: i, as: UInt8.self))
+                i += 1
+            }
+            h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        }
+        return h ^ h >> 29
+    }
+
+    /// Whether the bytes of `a` equal as many bytes at `b`.
+    @inline(__always)
+    static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawPointer) -> Bool {
+        guard let p = a.baseAddress else { return true }
+        var i = 0
+        while a.count - i >= 8 {
+            if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < a.count {
+            if p.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i += 1
+        }
+        return true
     }
 
     deinit {
@@ -111,6 +201,7 @@ final class DecodeProgram: @unchecked Sendable {
         enums.deallocate()
         enumNames.deallocate()
         dense.deallocate()
+        table.deallocate()
     }
 
     private static func copy<T>(_ a: [T]) -> (UnsafeMutablePointer<T>, Int) {
@@ -132,7 +223,7 @@ private struct ProgramBuilder {
     private var structs: [ObjectIdentifier: (start: Int32, count: Int32)] = [:]
     private var unions: [ObjectIdentifier: (start: Int32, count: Int32)] = [:]
     private var enumIndex: [ObjectIdentifier: Int32] = [:]
-    private var textIndex: [[UInt8]: Int32] = [:]
+    private(set) var textIndex: [[UInt8]: Int32] = [:]
 
     mutating func message(_ plan: MessagePlan) -> MessageEntry {
         let (start, count) = fields(plan.body, topLevel: true)
@@ -142,7 +233,7 @@ private struct ProgramBuilder {
     }
 
     /// Text interned once per distinct byte string.
-    private mutating func intern(_ bytes: [UInt8]) -> Int32 {
+    mutating func intern(_ bytes: [UInt8]) -> Int32 {
         if let i = textIndex[bytes] { return i }
         let i = Int32(text.count)
         text += bytes
@@ -160,7 +251,7 @@ private struct ProgramBuilder {
     private mutating func fields(_ s: StructPlan, topLevel: Bool) -> (Int32, Int32) {
         if !topLevel, let known = structs[ObjectIdentifier(s)] { return known }
         let start = Int32(ops.count)
-        for f in s.fields { _ = append(Op(code: .unsigned), name: f.name) }
+        for f in s.fields { _ = append(Op(code: .u8), name: f.name) }
         let range = (start, Int32(s.fields.count))
         if !topLevel { structs[ObjectIdentifier(s)] = range }
         for (i, f) in s.fields.enumerated() {
@@ -191,7 +282,14 @@ private struct ProgramBuilder {
             switch s {
             case .bool: return Op(code: .bool, width: 1)
             case .f64: return Op(code: .f64, width: 8)
-            default: return Op(code: s.isSigned ? .signed : .unsigned, width: UInt8(s.size))
+            case .u8: return Op(code: .u8, width: 1)
+            case .u16: return Op(code: .u16, width: 2)
+            case .u32: return Op(code: .u32, width: 4)
+            case .u64: return Op(code: .u64, width: 8)
+            case .i8: return Op(code: .i8, width: 1)
+            case .i16: return Op(code: .i16, width: 2)
+            case .i32: return Op(code: .i32, width: 4)
+            case .i64: return Op(code: .i64, width: 8)
             }
         case .plainEnum(let e):
             return Op(code: .plainEnum, width: UInt8(e.width.size), signed: e.width.isSigned, a: enumTable(e))
@@ -231,7 +329,7 @@ private struct ProgramBuilder {
     private mutating func arms(_ u: UnionPlan) -> (Int32, Int32) {
         if let known = unions[ObjectIdentifier(u)] { return known }
         let start = Int32(ops.count)
-        for arm in u.arms { _ = append(Op(code: .unsigned), name: arm.name) }
+        for arm in u.arms { _ = append(Op(code: .u8), name: arm.name) }
         let range = (start, Int32(u.arms.count))
         unions[ObjectIdentifier(u)] = range
         for (i, arm) in u.arms.enumerated() {

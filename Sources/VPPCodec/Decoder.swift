@@ -74,27 +74,34 @@ struct BinaryDecoder: ~Copyable {
         CodecError(.truncated, path: "", reason: "message truncated: \(n) more byte\(n == 1 ? "" : "s") needed at offset \(offset), \(count - offset) left")
     }
 
+    /// A big-endian integer of a constant width.
+    @inline(__always)
+    private mutating func read<T: FixedWidthInteger>(_: T.Type) throws(CodecError) -> T {
+        try need(MemoryLayout<T>.size)
+        let v = T(bigEndian: p.loadUnaligned(fromByteOffset: offset, as: T.self))
+        offset += MemoryLayout<T>.size
+        return v
+    }
+
     /// A big-endian unsigned integer of 1, 2, 4 or 8 bytes.
     @inline(__always)
     private mutating func readUnsigned(_ size: Int) throws(CodecError) -> UInt64 {
-        try need(size)
-        defer { offset += size }
         switch size {
-        case 1: return UInt64(p.load(fromByteOffset: offset, as: UInt8.self))
-        case 2: return UInt64(UInt16(bigEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
-        case 4: return UInt64(UInt32(bigEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-        default: return UInt64(bigEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        case 1: UInt64(try read(UInt8.self))
+        case 2: UInt64(try read(UInt16.self))
+        case 4: UInt64(try read(UInt32.self))
+        default: try read(UInt64.self)
         }
     }
 
+    /// A big-endian signed integer of 1, 2, 4 or 8 bytes, sign-extended.
     @inline(__always)
     private mutating func readSigned(_ size: Int) throws(CodecError) -> Int64 {
-        let u = try readUnsigned(size)
         switch size {
-        case 1: return Int64(Int8(truncatingIfNeeded: u))
-        case 2: return Int64(Int16(truncatingIfNeeded: u))
-        case 4: return Int64(Int32(truncatingIfNeeded: u))
-        default: return Int64(bitPattern: u)
+        case 1: Int64(try read(Int8.self))
+        case 2: Int64(try read(Int16.self))
+        case 4: Int64(try read(Int32.self))
+        default: try read(Int64.self)
         }
     }
 
@@ -146,14 +153,14 @@ struct BinaryDecoder: ~Copyable {
     @inline(__always)
     private mutating func decodeValue(_ op: UnsafeMutablePointer<Op>, _ frame: UnsafeMutablePointer<Int64>) throws(CodecError) -> Int64 {
         switch op.pointee.code {
-        case .unsigned:
-            let v = try readUnsigned(Int(op.pointee.width))
-            out.uintUnchecked(v)
-            return Int64(bitPattern: v)
-        case .signed:
-            let v = try readSigned(Int(op.pointee.width))
-            out.intUnchecked(v)
-            return v
+        case .u8: return unsigned(UInt64(try read(UInt8.self)))
+        case .u16: return unsigned(UInt64(try read(UInt16.self)))
+        case .u32: return unsigned(UInt64(try read(UInt32.self)))
+        case .u64: return unsigned(try read(UInt64.self))
+        case .i8: return signed(Int64(try read(Int8.self)))
+        case .i16: return signed(Int64(try read(Int16.self)))
+        case .i32: return signed(Int64(try read(Int32.self)))
+        case .i64: return signed(try read(Int64.self))
         case .bool:
             try need(1)
             if byte(at: offset) != 0 { out.copy("true") } else { out.copy("false") }
@@ -178,7 +185,7 @@ struct BinaryDecoder: ~Copyable {
         case .fixedString:
             let n = Int(op.pointee.a)
             try need(n)
-            out.string(p + offset, JSONText.stringLength(p + offset, limit: n))
+            out.fixedString(p + offset, n)
             offset += n
             return 0
         case .variableString:
@@ -271,7 +278,12 @@ struct BinaryDecoder: ~Copyable {
             try decodeArray(ops + Int(op.pointee.b), count: n)
             return 0
         case .header:
-            let v = try readHeader(Int(op.pointee.width))
+            let v: UInt64
+            switch op.pointee.width {
+            case 2: v = UInt64(try read(UInt16.self))
+            case 4: v = UInt64(try read(UInt32.self))
+            default: v = try readHeader(Int(op.pointee.width))
+            }
             switch op.pointee.a {
             case 0: header.messageID = UInt16(truncatingIfNeeded: v)
             case 1: header.clientIndex = UInt32(truncatingIfNeeded: v)
@@ -279,6 +291,18 @@ struct BinaryDecoder: ~Copyable {
             }
             return Int64(bitPattern: v)
         }
+    }
+
+    @inline(__always)
+    private mutating func unsigned(_ v: UInt64) -> Int64 {
+        out.uintUnchecked(v)
+        return Int64(bitPattern: v)
+    }
+
+    @inline(__always)
+    private mutating func signed(_ v: Int64) -> Int64 {
+        out.intUnchecked(v)
+        return v
     }
 
     /// A header field: VPP's are u16 and u32. Other widths read up to 8 bytes big-endian,
@@ -308,6 +332,10 @@ struct BinaryDecoder: ~Copyable {
     }
 
     private mutating func decodeArray(_ element: UnsafeMutablePointer<Op>, count n: Int) throws(CodecError) {
+        if element.pointee.code.rawValue <= OpCode.i64.rawValue, n <= (count - offset) / Int(element.pointee.width) {
+            integerArray(element.pointee.code, count: n)
+            return
+        }
         out.byte(UInt8(ascii: "["))
         for i in 0..<n {
             if i > 0 { out.byte(UInt8(ascii: ",")) }
@@ -317,6 +345,38 @@ struct BinaryDecoder: ~Copyable {
             } catch {
                 throw error.under(String(i))
             }
+        }
+        out.byte(UInt8(ascii: "]"))
+    }
+
+    /// An array of integers whose bytes are all there (checked by the caller): no per-element
+    /// bounds or error handling. A short array takes the general path, which names the
+    /// element that is cut off.
+    private mutating func integerArray(_ code: OpCode, count n: Int) {
+        switch code {
+        case .u8: integers(UInt8.self, count: n)
+        case .u16: integers(UInt16.self, count: n)
+        case .u32: integers(UInt32.self, count: n)
+        case .u64: integers(UInt64.self, count: n)
+        case .i8: integers(Int8.self, count: n)
+        case .i16: integers(Int16.self, count: n)
+        case .i32: integers(Int32.self, count: n)
+        default: integers(Int64.self, count: n)
+        }
+    }
+
+    @inline(__always)
+    private mutating func integers<T: FixedWidthInteger>(_: T.Type, count n: Int) {
+        out.byte(UInt8(ascii: "["))
+        for i in 0..<n {
+            out.reserve(22)
+            if i > 0 {
+                out.pos.pointee = UInt8(ascii: ",")
+                out.pos += 1
+            }
+            let v = T(bigEndian: p.loadUnaligned(fromByteOffset: offset, as: T.self))
+            if T.isSigned { out.intUnchecked(Int64(v)) } else { out.uintUnchecked(UInt64(v)) }
+            offset += MemoryLayout<T>.size
         }
         out.byte(UInt8(ascii: "]"))
     }
@@ -360,7 +420,7 @@ struct BinaryDecoder: ~Copyable {
         }
         if member >= 0 {
             let m = program.enumNames[member]
-            out.copy(text + Int(m.textStart), Int(m.textLength))
+            out.short(text + Int(m.textStart), Int(m.textLength))
         } else {
             out.int(v)
         }
@@ -376,7 +436,7 @@ struct BinaryDecoder: ~Copyable {
             let bits = UInt64(bitPattern: m.value)
             guard v & bits == bits else { continue }
             if !first { out.byte(UInt8(ascii: ",")) }
-            out.copy(text + Int(m.textStart), Int(m.textLength))
+            out.short(text + Int(m.textStart), Int(m.textLength))
             covered |= bits
             first = false
         }

@@ -119,6 +119,23 @@ struct OutputCursor: ~Copyable {
         }
     }
 
+    /// Copies a pre-rendered text of the program (an enum name): like `key`, two 16-byte
+    /// moves when it is short, without reserving room for a value after it.
+    @inline(__always)
+    mutating func short(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        if n <= Self.keySlack {
+            reserve(Self.keySlack)
+            let src = UnsafeRawPointer(p)
+            let dst = UnsafeMutableRawPointer(pos)
+            dst.storeBytes(of: src.loadUnaligned(as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+            dst.storeBytes(of: src.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self), toByteOffset: 16,
+                           as: SIMD16<UInt8>.self)
+            pos += n
+        } else {
+            copy(p, n)
+        }
+    }
+
     /// Keys up to this long are copied in two 16-byte moves; the program's text ends with this
     /// many bytes of padding so that those reads stay inside it.
     static let keySlack = 32
@@ -177,6 +194,23 @@ struct OutputCursor: ~Copyable {
             i += run
         }
         byte(UInt8(ascii: "\""))
+    }
+
+    /// A `string[n]` field: the bytes up to the first NUL, as a JSON string. One pass finds
+    /// the end when nothing needs escaping (the usual case): a NUL is itself special.
+    @inline(__always)
+    mutating func fixedString(_ p: UnsafeRawPointer, _ n: Int) {
+        let bytes = p.assumingMemoryBound(to: UInt8.self)
+        let j = JSONText.firstSpecialByte(bytes, from: 0, to: n)
+        if j == n || bytes[j] == 0 {
+            reserve(2)
+            pos.pointee = UInt8(ascii: "\"")
+            pos += 1
+            copy(bytes, j)
+            byte(UInt8(ascii: "\""))
+        } else {
+            string(p, JSONText.stringLength(p, limit: n))
+        }
     }
 
     /// Wire bytes as a JSON string: escaped, and with invalid UTF-8 replaced by U+FFFD

@@ -40,12 +40,20 @@ public enum JSONText {
     }
 
     /// The index of the first special byte in `p[from..<to]`, or `to` when there is none.
-    /// Reads eight bytes at a time, never past `p + to`.
+    /// Tests sixteen bytes at a time (the eight-byte test on two lanes, which compiles to
+    /// vector instructions), then finds the byte eight bytes at a time; never reads past
+    /// `p + to`.
     @inlinable
     public static func firstSpecialByte(_ p: UnsafePointer<UInt8>, from: Int, to n: Int) -> Int {
         var i = from
+        let raw = UnsafeRawPointer(p)
+        while n - i >= 16 {
+            let m = specialMask(raw.loadUnaligned(fromByteOffset: i, as: SIMD2<UInt64>.self))
+            if m[0] | m[1] != 0 { break }
+            i += 16
+        }
         while n - i >= 8 {
-            let x = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+            let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
             let m = specialMask(x)
             if m != 0 { return i + m.trailingZeroBitCount >> 3 }
             i += 8
@@ -55,6 +63,19 @@ public enum JSONText {
             i += 1
         }
         return n
+    }
+
+    /// `specialMask` on two words at once (any byte order will do: only "is there one" is
+    /// asked of it).
+    @inlinable @inline(__always)
+    static func specialMask(_ x: SIMD2<UInt64>) -> SIMD2<UInt64> {
+        let ones = SIMD2<UInt64>(repeating: 0x0101_0101_0101_0101)
+        let below20 = (x &- ones &* 0x20) & ~x
+        let q = x ^ (ones &* 0x22)
+        let quote = (q &- ones) & ~q
+        let s = x ^ (ones &* 0x5C)
+        let backslash = (s &- ones) & ~s
+        return (below20 | quote | backslash | x) & (ones &* 0x80)
     }
 
     /// Writes the escape of a special ASCII byte (`\"`, `\\`, `\n`, `\u001f`…) at `p` and
