@@ -3,6 +3,7 @@
 # runs the benchmarks; the tables go to stdout, progress and build output to stderr.
 #
 #   bash Benchmarks/run.sh [SECTION...] [OPTIONS]     e.g.  bash Benchmarks/run.sh codec
+#   sections: codec (default), client, http, sse, all
 #
 # Options are those of `vpp-benchmarks --help`. Environment:
 #   VPP_PAPI_VERSION       vpp-papi version to install (default 2.4.2, the one the vectors use)
@@ -21,12 +22,22 @@ papi_version="${VPP_PAPI_VERSION:-2.4.2}"
 venv="$repo/.venv-bench"
 scratch="${VPPGW_BENCH_SCRATCH:-$repo/.build-bench}"
 
+# Which sections run decides what is needed: vpp_papi for codec (the default section), wrk for
+# http, a high open-file limit for sse.
 want_papi=1
+want_wrk=0
+sections=0
+codec=0
 for a in "$@"; do
     case "$a" in
         --no-papi|--python|--profile|-h|--help|help) want_papi=0 ;;
+        codec) sections=1; codec=1 ;;
+        all) sections=1; codec=1; want_wrk=1 ;;
+        client|sse) sections=1 ;;
+        http) sections=1; want_wrk=1 ;;
     esac
 done
+if [ "$sections" = 1 ] && [ "$codec" = 0 ]; then want_papi=0; fi
 
 log() { echo "[run.sh] $*" >&2; }
 
@@ -54,6 +65,18 @@ if [ "$want_papi" = 1 ]; then
         fi
     fi
 fi
+
+# wrk (the Debian package) drives the HTTP section.
+if [ "$want_wrk" = 1 ] && ! command -v wrk >/dev/null 2>&1; then
+    log "installing wrk"
+    as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+    as_root apt-get install -y wrk >&2 || { as_root apt-get update >&2 && as_root apt-get install -y wrk >&2; } \
+        || log "could not install wrk; the http section will fail"
+fi
+
+# 10,000 SSE subscribers and the gateway's 10,000 connections need file descriptors; the
+# processes raise their soft limit to the hard limit themselves, this raises the hard one when allowed.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 log "building vpp-benchmarks (release, scratch path ${scratch#"$repo"/})"
 build_log="$(mktemp)"

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 // Timing, statistics, number formatting, tables and machine facts shared by all sections.
@@ -162,9 +165,17 @@ enum Machine {
         return r
     }
 
+    /// The nice value of this process (0 unless `--priority` changed it).
+    static var niceValue: Int32 {
+        errno = 0
+        return getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+    }
+
     /// One line describing the machine and the moment.
     static var summary: String {
-        "\(date) · nproc \(cores) · \(cpuModel) · load average \(loadAverage) · \(build)"
+        let nice = niceValue
+        return "\(date) · nproc \(cores) · \(cpuModel) · load average \(loadAverage) · \(build)"
             + (revision.map { " · revision \($0)" } ?? "")
+            + (nice != 0 ? " · benchmark processes at nice \(nice) (--priority)" : "")
     }
 }
