@@ -8,52 +8,50 @@ public struct JSONWriter: Sendable {
     public var bytes: [UInt8]
 
     /// A writer with room reserved for `capacity` bytes.
+    @inlinable
     public init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
+    // The small writers are `@inlinable`: callers in other modules (the gateway's problem
+    // documents, dump streaming) then append without a call per punctuation byte.
+
     /// Appends bytes that are already valid JSON (keys prepared in advance, punctuation).
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func raw(_ b: UInt8) {
         bytes.append(b)
     }
 
     /// Appends pre-rendered JSON bytes.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func raw(_ b: [UInt8]) {
         bytes.append(contentsOf: b)
     }
 
     /// Appends pre-rendered JSON text.
+    @inlinable @inline(__always)
     public mutating func raw(_ s: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
     /// Writes an unsigned integer in decimal.
-    @inline(__always)
+    @inlinable
     public mutating func uint(_ value: UInt64) {
         if value < 10 {
             bytes.append(UInt8(truncatingIfNeeded: value) &+ 48)
             return
         }
-        var v = value
-        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes of scratch: u64 max has 20 digits
-        let written = withUnsafeMutableBytes(of: &tmp) { scratch -> Int in
-            var i = 24
-            while v > 0 {
-                i -= 1
-                scratch[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-                v /= 10
-            }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[i..<24]))
-            return 24 - i
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes: u64 max has 20 digits
+        withUnsafeMutableBytes(of: &scratch) { raw in
+            let digits = raw.bindMemory(to: UInt8.self)
+            guard let p = digits.baseAddress else { return }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: JSONText.writeDecimal(value, to: p)))
         }
-        _ = written
     }
 
     /// Writes a signed integer in decimal.
-    @inline(__always)
+    @inlinable
     public mutating func int(_ value: Int64) {
         if value < 0 {
             bytes.append(UInt8(ascii: "-"))
@@ -64,7 +62,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes a boolean.
-    @inline(__always)
+    @inlinable
     public mutating func bool(_ value: Bool) {
         if value { raw("true") } else { raw("false") }
     }
@@ -84,53 +82,65 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// Writes wire bytes as a JSON string. Invalid UTF-8 is replaced by U+FFFD so the
-    /// output is always valid JSON; `validated` skips that check for known-good input.
+    /// Writes wire bytes as a JSON string. Invalid UTF-8 is replaced by U+FFFD (as
+    /// `String(decoding:as:)` does) so the output is always valid JSON; `validated` skips
+    /// that check for known-good input, whose bytes are then copied as they are.
     public mutating func stringBytes(_ buf: UnsafeRawBufferPointer, validated: Bool = false) {
         bytes.append(UInt8(ascii: "\""))
-        var needsSlowPath = false
-        for b in buf where b >= 0x80 || b < 0x20 || b == 0x22 || b == 0x5C {
-            needsSlowPath = true
-            break
-        }
-        if !needsSlowPath {
-            bytes.append(contentsOf: buf)
-        } else if validated || String(validating: buf, as: UTF8.self) != nil {
-            escapeInto(buf)
-        } else {
-            let repaired = String(decoding: buf, as: UTF8.self)
-            var utf8 = Array(repaired.utf8)
-            utf8.withUnsafeMutableBytes { escapeInto(UnsafeRawBufferPointer($0)) }
+        if let p = buf.baseAddress?.assumingMemoryBound(to: UInt8.self) {
+            let mark = bytes.count
+            if !appendEscaped(p, buf.count, trusted: validated) {
+                bytes.removeSubrange(mark...)
+                let repaired = Array(String(decoding: buf, as: UTF8.self).utf8)
+                repaired.withUnsafeBufferPointer { r in
+                    if let q = r.baseAddress { _ = appendEscaped(q, r.count, trusted: true) }
+                }
+            }
         }
         bytes.append(UInt8(ascii: "\""))
     }
 
-    private mutating func escapeInto(_ buf: UnsafeRawBufferPointer) {
-        for b in buf {
-            switch b {
-            case 0x22: raw("\\\"")
-            case 0x5C: raw("\\\\")
-            case 0x0A: raw("\\n")
-            case 0x0D: raw("\\r")
-            case 0x09: raw("\\t")
-            case 0x08: raw("\\b")
-            case 0x0C: raw("\\f")
-            case 0..<0x20:
-                raw("\\u00")
-                bytes.append(hexDigits[Int(b >> 4)])
-                bytes.append(hexDigits[Int(b & 0xF)])
-            default:
-                bytes.append(b)
+    /// Appends string content, escaped, copying the runs between special bytes in bulk.
+    /// Untrusted input is validated as it goes: false at the first ill-formed UTF-8
+    /// sequence (what was appended is then incomplete).
+    private mutating func appendEscaped(_ p: UnsafePointer<UInt8>, _ n: Int, trusted: Bool) -> Bool {
+        var i = 0
+        while i < n {
+            var j = JSONText.firstSpecialByte(p, from: i, to: n)
+            if j == n { break }
+            let b = p[j]
+            if b < 0x80 {
+                bytes.append(contentsOf: UnsafeBufferPointer(start: p + i, count: j - i))
+                var escape: UInt64 = 0
+                withUnsafeMutableBytes(of: &escape) { raw in
+                    let e = raw.bindMemory(to: UInt8.self)
+                    guard let q = e.baseAddress else { return }
+                    bytes.append(contentsOf: UnsafeBufferPointer(start: q, count: JSONText.writeEscape(b, to: q)))
+                }
+                i = j + 1
+                continue
             }
+            if trusted {
+                while j < n, p[j] >= 0x80 { j += 1 }
+            } else {
+                let len = JSONText.validUTF8SequenceLength(p, at: j, count: n)
+                if len == 0 { return false }
+                j += len
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: p + i, count: j - i))
+            i = j
         }
+        if i < n { bytes.append(contentsOf: UnsafeBufferPointer(start: p + i, count: n - i)) }
+        return true
     }
 
     /// Writes `"0x"` followed by lowercase hex of the bytes, VPP's form for u8 arrays.
     public mutating func hexString(_ buf: UnsafeRawBufferPointer) {
         raw("\"0x")
+        let pairs = JSONText.hexPairs
         for b in buf {
-            bytes.append(hexDigits[Int(b >> 4)])
-            bytes.append(hexDigits[Int(b & 0xF)])
+            bytes.append(pairs[2 * Int(b)])
+            bytes.append(pairs[2 * Int(b) + 1])
         }
         bytes.append(UInt8(ascii: "\""))
     }
@@ -162,7 +172,8 @@ public struct JSONWriter: Sendable {
     }
 }
 
-/// Lowercase hex digits as ASCII bytes.
+/// Lowercase hex digits as ASCII bytes. (A global array costs a lazy-initialisation check
+/// per access; hot code uses `JSONText.hexDigit` or `JSONText.hexPairs` instead.)
 public let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
 extension JSONValue {
