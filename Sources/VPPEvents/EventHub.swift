@@ -258,8 +258,11 @@ public actor EventHub {
     private func connectionChanged(_ state: VPPConnectionState) async {
         switch state {
         case .disconnected(let reason):
+            // Announced once per outage: a failed reconnect attempt also reports
+            // `.disconnected`, but only registrations that were live lose anything.
             var told: Set<Int> = []
             for r in registrations.values {
+                guard isActive(r) else { continue }
                 r.state = .inactive
                 for id in r.subscribers where told.insert(id).inserted {
                     _ = subscribers[id]?.sink.offer(.control(.vppDisconnected(reason: "\(reason)")))

@@ -2,6 +2,7 @@ import Foundation
 import Gateway
 import Testing
 import VPPJSON
+import VPPSimulator
 import VPPTestSupport
 
 /// Server-Sent Events over one shared VPP registration, against the simulator.
@@ -145,6 +146,23 @@ import VPPTestSupport
             #expect(after.event == "sw_interface_event")
             #expect(after.json?["sw_if_index"]?.numberValue?.int64Value == 2)
             s.close()
+        }
+    }
+
+    @Test func anOutageIsAnnouncedOnceHoweverManyReconnectAttemptsFail() async throws {
+        try await GatewayHarness.run(interfaces: 2, configure: Self.fast) { h in
+            let s = try await h.events("/v1/events/sw_interface_event")
+            await h.simulator.stop()
+            // VPP stays away long enough for several reconnect attempts (20–200 ms backoff).
+            try await Task.sleep(for: .milliseconds(800))
+            let again = try VPPSimulator(configuration: SimulatorConfiguration(socketPath: h.directory + "/api.sock", interfaces: 2),
+                                         logger: GatewayHarness.quietLogger)
+            try again.start()
+            #expect(try await s.next().event == "vpp-disconnected")
+            #expect(try await s.next().event == "vpp-connected")
+            #expect(again.receivedCount("want_interface_events") == 1)
+            s.close()
+            await again.stop()
         }
     }
 
