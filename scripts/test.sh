@@ -13,6 +13,10 @@ VPP_GATEWAY_BIN="$bin" bash deploy/check.sh
 VPP_GATEWAY_BIN="$bin" bash scripts/check-openapi.sh
 # A generated Python client against the gateway on the simulator.
 VPP_GATEWAY_BIN="$bin" bash scripts/test-openapi-client.sh
+# Robustness: schemathesis against /openapi.json on the simulator (no 5xx, responses match the document).
+VPP_GATEWAY_BIN="$bin" bash scripts/test-schemathesis.sh
+# Robustness: 60 s soak — calls, dumps, 500 SSE subscribers, the simulator killed and restarted halfway.
+VPP_GATEWAY_BIN="$bin" bash scripts/soak.sh
 # Serially: the suites start real servers and simulators, and on a 2-core machine running
 # them all at once turns timing margins (liveness, grace periods) into noise.
 swift test --skip-build --no-parallel
