@@ -96,6 +96,18 @@ enum ServerProblem {
                                          : "This server requires a TLS client certificate."))
     }
 
+    /// Message framing the server will not guess at (RFC 9112 §6.3): answered and closed,
+    /// so nothing after it on the connection is read as another request (request smuggling).
+    static func ambiguousFraming(_ detail: String) -> HTTPResponse {
+        closing(.problem(status: 400, type: "bad-request", title: "Bad request", detail: detail))
+    }
+
+    /// A transfer coding other than chunked (RFC 9112 §6.1: 501).
+    static func unsupportedTransferCoding(_ coding: String) -> HTTPResponse {
+        closing(.problem(status: 501, type: "unsupported-transfer-coding", title: "Transfer coding not implemented",
+                         detail: "Transfer-Encoding \"\(coding.prefix(60))\" is not supported; use chunked or Content-Length."))
+    }
+
     static func invalidResponse(status: Int) -> HTTPResponse {
         .problem(status: 500, type: "internal-error", title: "Internal server error",
                  detail: "The handler produced an invalid status code \(status).")

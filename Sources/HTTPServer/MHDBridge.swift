@@ -87,6 +87,9 @@ enum MHDBridge {
             MHD_OptionItem(option: .NOTIFY_COMPLETED, value: completedCallbackAddress, ptr_value: cls),
             MHD_OptionItem(option: .URI_LOG_CALLBACK, value: uriLogCallbackAddress, ptr_value: cls),
             MHD_OptionItem(option: .EXTERNAL_LOGGER, value: logCallbackAddress, ptr_value: cls),
+            // Strict parsing: whitespace before a header's colon and other sloppiness that
+            // proxies and servers read differently are errors (request smuggling).
+            MHD_OptionItem(option: .STRICT_FOR_CLIENT, value: 1, ptr_value: nil),
         ]
         if configuration.perIPConnectionLimit > 0 {
             options.append(MHD_OptionItem(option: .PER_IP_CONNECTION_LIMIT, value: configuration.perIPConnectionLimit, ptr_value: nil))

@@ -182,11 +182,40 @@ final class ServerCore: Sendable {
         if isShuttingDown {
             return respond(ServerProblem.shuttingDown(), context, connection)
         }
+        if let refusal = Self.framingRefusal(head.headers, version: version) {
+            return respond(refusal, context, connection)
+        }
         if let declared = head.headers.first(where: { $0.name == "content-length" }),
            let length = UInt64(declared.value.trimmingASCIISpaces), length > UInt64(configuration.maxBodySize) {
             return respond(ServerProblem.bodyTooLarge(limit: configuration.maxBodySize), context, connection)
         }
         return true
+    }
+
+    /// Requests whose framing could be read two ways are refused before the body is read:
+    /// repeated or listed Content-Length values, Content-Length with Transfer-Encoding,
+    /// codings other than chunked, whitespace in field names, and HTTP/1.1 without Host
+    /// (RFC 9112 §3.2, §5.1, §6.1, §6.3).
+    static func framingRefusal(_ headers: [(name: String, value: String)], version: String) -> HTTPResponse? {
+        if headers.contains(where: { $0.name.contains(where: { $0 == " " || $0 == "\t" }) }) {
+            return ServerProblem.ambiguousFraming("Whitespace in a header field name (RFC 9112 §5.1).")
+        }
+        let lengths = headers.filter { $0.name == "content-length" }
+        let codings = headers.filter { $0.name == "transfer-encoding" }
+        if lengths.count > 1 || lengths.contains(where: { $0.value.contains(",") }) {
+            return ServerProblem.ambiguousFraming("More than one Content-Length.")
+        }
+        if !codings.isEmpty, !lengths.isEmpty {
+            return ServerProblem.ambiguousFraming("Both Transfer-Encoding and Content-Length.")
+        }
+        if let coding = codings.map(\.value).joined(separator: ",").split(separator: ",")
+            .map({ String($0).trimmingASCIISpaces.lowercased() }).first(where: { $0 != "chunked" }) {
+            return ServerProblem.unsupportedTransferCoding(coding)
+        }
+        if version == "HTTP/1.1", !headers.contains(where: { $0.name == "host" }) {
+            return ServerProblem.ambiguousFraming("HTTP/1.1 requests need a Host header.")
+        }
+        return nil
     }
 
     /// Queues `response` on the connection; `false` closes the connection.
