@@ -7,7 +7,7 @@ enum FixedComponents {
     static let gatewayTag = "vpp-gateway"
 
     /// Schema component names used here (kept clear of VPP type and message names).
-    static let names: Set<String> = ["Problem", "Message", "MessageInput", "Health", "SchemaIndex", "SchemaEntry"]
+    static let names: Set<String> = ["Problem", "Message", "MessageInput", "Health", "SchemaIndex", "SchemaEntry", "DecodeError"]
 
     /// The response component of each error status.
     static let responseNames: [Int: String] = [
@@ -125,6 +125,24 @@ enum FixedComponents {
                 ])),
                 ("additionalProperties", .bool(true)),
             ])),
+            ("DecodeError", object([
+                ("type", str("object")),
+                ("description", str("Stands in the decode answer for a record that could not be decoded, so one bad record does not hide the rest.")),
+                ("required", strings(["_error"])),
+                ("properties", object([
+                    ("_error", object([
+                        ("type", str("object")),
+                        ("required", strings(["index", "kind", "detail"])),
+                        ("properties", object([
+                            ("index", object([("type", str("integer")), ("minimum", int(0))])),
+                            ("message_id", object([("type", str("integer")), ("minimum", int(0)), ("maximum", int(65535))])),
+                            ("message", object([("type", str("string"))])),
+                            ("kind", object([("type", str("string"))])),
+                            ("detail", object([("type", str("string"))])),
+                        ])),
+                    ])),
+                ])),
+            ])),
             ("MessageInput", object([
                 ("type", str("object")),
                 ("description", str("The fields of a message (all optional) as a request reads them; `_msgname` and `_crc` are optional and must match when given. Components named after each message give the exact fields.")),
@@ -193,7 +211,12 @@ enum FixedComponents {
                 ])],
                 requestBody: object([("required", .bool(true)),
                                      ("content", object([("application/octet-stream", object([("schema", binary)]))]))]),
-                success: json("The decoded messages in canonical JSON.", object([("type", str("array")), ("items", ref("Message"))])),
+                success: json("With `message`: the decoded message. Otherwise the decoded messages in order, a `DecodeError` in place of each record that could not be decoded.",
+                              object([("oneOf", .array([
+                                  ref("Message"),
+                                  object([("type", str("array")),
+                                          ("items", object([("anyOf", .array([ref("Message"), ref("DecodeError")]))]))]),
+                              ]))])),
                 errorCodes: [400, 401, 403, 404, 413]))])),
             ("/v1/encode/{message}", object([("post", operation(
                 "gateway_encode", summary: "Encode a message's JSON to its binary form",

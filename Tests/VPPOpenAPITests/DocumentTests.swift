@@ -76,7 +76,10 @@ import VPPTestSupport
         let decode = try #require(doc.operation("/v1/decode", "post"))
         #expect(decode["requestBody"]?["content"]?["application/octet-stream"] != nil)
         #expect(decode["parameters"]?.arrayValue?.first?["name"]?.stringValue == "message")
-        #expect(Doc.refName(decode["responses"]?["200"]?["content"]?["application/json"]?["schema"]?["items"]) == "Message")
+        // One message with ?message=, else an array of messages and DecodeErrors.
+        let decoded = try #require(decode["responses"]?["200"]?["content"]?["application/json"]?["schema"]?["oneOf"]?.arrayValue)
+        #expect(Doc.refName(decoded.first) == "Message")
+        #expect(decoded.last?["items"]?["anyOf"]?.arrayValue?.compactMap { Doc.refName($0) } == ["Message", "DecodeError"])
         let encode = try #require(doc.operation("/v1/encode/{message}", "post"))
         #expect(encode["responses"]?["200"]?["content"]?["application/octet-stream"] != nil)
         for path in ["/v1/schema", "/v1/schema/{name}", "/openapi.json", "/healthz", "/readyz", "/metrics"] {
