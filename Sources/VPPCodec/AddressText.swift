@@ -89,8 +89,56 @@ enum AddressText {
         }
     }
 
+    /// How a text reader went on ASCII bytes: the result, or "not ASCII" (the `String`
+    /// reader then decides, so that non-ASCII text is judged exactly as before).
+    private enum ASCIIResult {
+        case parsed([UInt8]?)
+        case notASCII
+    }
+
+    /// Runs `parse` on the UTF-8 of `s` when it is contiguous ASCII.
+    private static func ascii(_ s: Substring, _ parse: (UnsafeBufferPointer<UInt8>) -> [UInt8]?) -> ASCIIResult {
+        let r = s.utf8.withContiguousStorageIfAvailable { b -> ASCIIResult in
+            for c in b where c >= 0x80 { return .notASCII }
+            return .parsed(parse(b))
+        }
+        return r ?? .notASCII
+    }
+
     /// Parses dotted-quad IPv4 (four decimal octets, no leading `+`, at most 3 digits each).
     static func parseIP4(_ s: Substring) -> [UInt8]? {
+        if case .parsed(let r) = ascii(s, { b in ip4(b, 0, b.count).map { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) } } }) {
+            return r
+        }
+        return parseIP4Unicode(s)
+    }
+
+    /// `parseIP4` on ASCII bytes `b[lo..<hi]`: the address as a big-endian integer.
+    private static func ip4(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> UInt32? {
+        var value: UInt32 = 0
+        var parts = 0
+        var i = lo
+        while true {
+            var j = i
+            var v: UInt32 = 0
+            while j < hi, b[j] != UInt8(ascii: ".") {
+                guard b[j] >= 48, b[j] <= 57 else { return nil }
+                v = v * 10 + UInt32(b[j] - 48)
+                j += 1
+                guard j - i <= 3 else { return nil }
+            }
+            guard j > i, v <= 255 else { return nil }
+            value = value << 8 | v
+            parts += 1
+            if j == hi { break }
+            guard parts < 4 else { return nil }
+            i = j + 1
+        }
+        return parts == 4 ? value : nil
+    }
+
+    /// The `String` reader of `parseIP4`, for text that is not ASCII.
+    private static func parseIP4Unicode(_ s: Substring) -> [UInt8]? {
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var out: [UInt8] = []
@@ -104,6 +152,98 @@ enum AddressText {
 
     /// Parses IPv6 text (RFC 4291 §2.2: `::` compression, optional dotted IPv4 tail).
     static func parseIP6(_ s: Substring) -> [UInt8]? {
+        if case .parsed(let r) = ascii(s, ip6) { return r }
+        return parseIP6Unicode(s)
+    }
+
+    /// `parseIP6` on ASCII bytes, with the same rules and the same answers.
+    private static func ip6(_ b: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let n = b.count
+        guard n > 0, n <= 45 else { return nil }
+        @inline(__always) func doubleColon(from i: Int) -> Int? {
+            var k = i
+            while k + 1 < n {
+                if b[k] == UInt8(ascii: ":"), b[k + 1] == UInt8(ascii: ":") { return k }
+                k += 1
+            }
+            return nil
+        }
+        var head = Groups(), tail = Groups()
+        let compressed: Bool
+        if let d = doubleColon(from: 0) {
+            compressed = true
+            if doubleColon(from: d + 2) != nil { return nil }
+            guard groups(b, 0, d, allowIPv4Tail: d + 2 == n, into: &head),
+                  groups(b, d + 2, n, allowIPv4Tail: true, into: &tail) else { return nil }
+        } else {
+            compressed = false
+            guard groups(b, 0, n, allowIPv4Tail: true, into: &head) else { return nil }
+        }
+        let total = head.count + tail.count
+        guard compressed ? total <= 7 : total == 8 else { return nil }
+        var out = [UInt8](repeating: 0, count: 16)
+        for k in 0..<head.count {
+            out[2 * k] = UInt8(head[k] >> 8)
+            out[2 * k + 1] = UInt8(head[k] & 0xFF)
+        }
+        for k in 0..<tail.count {
+            let q = 8 - tail.count + k
+            out[2 * q] = UInt8(tail[k] >> 8)
+            out[2 * q + 1] = UInt8(tail[k] & 0xFF)
+        }
+        return out
+    }
+
+    /// Up to 8 quads (more never make an address, so reading stops there).
+    private struct Groups {
+        var quads: (UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+
+        /// Adds a quad; false when there are already 8.
+        mutating func add(_ q: UInt16) -> Bool {
+            guard count < 8 else { return false }
+            withUnsafeMutableBytes(of: &quads) { $0.storeBytes(of: q, toByteOffset: 2 * count, as: UInt16.self) }
+            count += 1
+            return true
+        }
+
+        subscript(i: Int) -> UInt16 {
+            withUnsafeBytes(of: quads) { $0.load(fromByteOffset: 2 * i, as: UInt16.self) }
+        }
+    }
+
+    /// `parseGroups` on ASCII bytes `b[lo..<hi]`: colon-separated quads, the last of which
+    /// may be a dotted IPv4 address when `allowIPv4Tail`.
+    private static func groups(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, allowIPv4Tail: Bool,
+                               into g: inout Groups) -> Bool {
+        if lo == hi { return true }
+        var i = lo
+        while true {
+            var j = i
+            var dot = false
+            while j < hi, b[j] != UInt8(ascii: ":") {
+                if b[j] == UInt8(ascii: ".") { dot = true }
+                j += 1
+            }
+            let last = j == hi
+            if last, allowIPv4Tail, dot {
+                guard let v4 = ip4(b, i, j), g.add(UInt16(v4 >> 16)), g.add(UInt16(v4 & 0xFFFF)) else { return false }
+            } else {
+                guard j > i, j - i <= 4 else { return false }
+                var v: UInt16 = 0
+                for k in i..<j {
+                    guard let h = hexValue(b[k]) else { return false }
+                    v = v << 4 | UInt16(h)
+                }
+                guard g.add(v) else { return false }
+            }
+            if last { return true }
+            i = j + 1
+        }
+    }
+
+    /// The `String` reader of `parseIP6`, for text that is not ASCII.
+    private static func parseIP6Unicode(_ s: Substring) -> [UInt8]? {
         guard !s.isEmpty, s.count <= 45 else { return nil }
         var head: [UInt16] = []
         var tail: [UInt16] = []
@@ -146,7 +286,7 @@ enum AddressText {
         var out: [UInt16] = []
         for (i, part) in parts.enumerated() {
             if i == parts.count - 1, allowIPv4Tail, part.contains(".") {
-                guard let v4 = parseIP4(part) else { return nil }
+                guard let v4 = parseIP4Unicode(part) else { return nil }
                 out.append(UInt16(v4[0]) << 8 | UInt16(v4[1]))
                 out.append(UInt16(v4[2]) << 8 | UInt16(v4[3]))
                 continue
@@ -160,16 +300,26 @@ enum AddressText {
 
     /// Parses a MAC as `aa:bb:cc:dd:ee:ff`, `aa-bb-cc-dd-ee-ff` or VPP's `aabb.ccdd.eeff`.
     static func parseMAC(_ s: Substring) -> [UInt8]? {
-        var hex: [UInt8] = []
-        let seps: Set<UInt8> = [UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: ".")]
-        let u = Array(s.utf8)
+        if let r = s.utf8.withContiguousStorageIfAvailable({ parseMAC(utf8: $0) }) { return r }
+        return Array(s.utf8).withUnsafeBufferPointer { parseMAC(utf8: $0) }
+    }
+
+    /// `parseMAC` on the text's UTF-8 bytes.
+    static func parseMAC(utf8 u: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        var mac: (UInt64, UInt64) = (0, 0) // 12 nibbles as they are read
+        var nibbles = 0
+        func take(_ c: UInt8) -> Bool {
+            guard let h = hexValue(c) else { return false }
+            withUnsafeMutableBytes(of: &mac) { $0[nibbles] = h }
+            nibbles += 1
+            return true
+        }
         if u.count == 17 {
             for (i, c) in u.enumerated() {
                 if i % 3 == 2 {
                     guard c == UInt8(ascii: ":") || c == UInt8(ascii: "-") else { return nil }
                 } else {
-                    guard let h = hexValue(c) else { return nil }
-                    hex.append(h)
+                    guard take(c) else { return nil }
                 }
             }
         } else if u.count == 14 {
@@ -177,15 +327,13 @@ enum AddressText {
                 if i % 5 == 4 {
                     guard c == UInt8(ascii: ".") else { return nil }
                 } else {
-                    guard let h = hexValue(c) else { return nil }
-                    hex.append(h)
+                    guard take(c) else { return nil }
                 }
             }
         } else {
-            _ = seps
             return nil
         }
-        guard hex.count == 12 else { return nil }
-        return (0..<6).map { hex[2 * $0] << 4 | hex[2 * $0 + 1] }
+        guard nibbles == 12 else { return nil }
+        return withUnsafeBytes(of: &mac) { h in (0..<6).map { h[2 * $0] << 4 | h[2 * $0 + 1] } }
     }
 }

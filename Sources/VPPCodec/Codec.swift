@@ -181,9 +181,9 @@ public final class Codec: Sendable {
                 throw CodecError(.crcMismatch, path: "/_crc", reason: "crc \(s.prefix(20)) does not match \(messageName)'s \(plan.definition.crc) in the loaded schema")
             }
         }
-        var encoder = BinaryEncoder()
+        var encoder = BinaryEncoder(capacity: plan.body.fixedSize ?? 256)
         try encoder.encodeMessage(plan, object, header: header)
-        return encoder.out
+        return encoder.out.bytes
     }
 
     /// Parses JSON text and encodes it (see `encode(_:as:header:)`).

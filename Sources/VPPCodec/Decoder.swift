@@ -448,35 +448,3 @@ struct BinaryDecoder: ~Copyable {
         out.byte(UInt8(ascii: "]"))
     }
 }
-
-/// A few integers remembered while encoding one struct (length fields, discriminators),
-/// without a heap allocation for the common case of at most four.
-struct SlotStorage {
-    private var inline: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
-    private var overflow: [Int64] = []
-
-    init(count: Int) {
-        if count > 4 { overflow = [Int64](repeating: 0, count: count - 4) }
-    }
-
-    subscript(i: Int) -> Int64 {
-        get {
-            switch i {
-            case 0: inline.0
-            case 1: inline.1
-            case 2: inline.2
-            case 3: inline.3
-            default: overflow[i - 4]
-            }
-        }
-        set {
-            switch i {
-            case 0: inline.0 = newValue
-            case 1: inline.1 = newValue
-            case 2: inline.2 = newValue
-            case 3: inline.3 = newValue
-            default: overflow[i - 4] = newValue
-            }
-        }
-    }
-}

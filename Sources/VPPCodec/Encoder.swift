@@ -5,39 +5,84 @@ import VPPSchema
 ///
 /// Reads the canonical form and the lenient forms of the vectors README §3.10; anything else
 /// is an error naming the field, and nothing is produced for the message.
-struct BinaryEncoder {
-    var out: [UInt8] = []
+struct BinaryEncoder: ~Copyable {
+    var out: WireBuffer
+
+    init(capacity: Int) {
+        out = WireBuffer(capacity: capacity)
+    }
 
     mutating func encodeMessage(_ plan: MessagePlan, _ object: JSONObject, header: MessageHeader) throws(CodecError) {
-        out.reserveCapacity(plan.body.fixedSize ?? 256)
         try encodeFields(plan.body, object, topLevel: true, header: header)
     }
 
     private mutating func encodeFields(_ plan: StructPlan, _ object: JSONObject, topLevel: Bool,
                                        header: MessageHeader = MessageHeader()) throws(CodecError) {
-        for m in object where !plan.fields.contains(where: { $0.name == m.key }) {
-            if topLevel, m.key == "_msgname" || m.key == "_crc" { continue }
-            throw CodecError(.unknownField, path: "", reason: "unknown field; \(plan.name) has \(plan.fields.filter(\.visible).map(\.name).joined(separator: ", "))").under(m.key)
+        // One allocation on the stack for both the member of each field and the slots.
+        let fieldCount = plan.fields.count
+        try withUnsafeTemporaryAllocation(of: Int.self, capacity: fieldCount + plan.slotCount) { scratch throws(CodecError) in
+            scratch.initialize(repeating: -1)
+            let memberOf = UnsafeMutableBufferPointer(rebasing: scratch[..<fieldCount])
+            let slots = UnsafeMutableBufferPointer(rebasing: scratch[fieldCount...])
+            slots.initialize(repeating: 0)
+            try match(object, to: plan, topLevel: topLevel, into: memberOf)
+            try encodeFields(plan, object, memberOf, slots: slots, header: header)
         }
-        var slots = SlotStorage(count: plan.slotCount)
-        for field in plan.fields {
+    }
+
+    /// Finds, for each field, the first member naming it (what `object[name]` returns) in one
+    /// pass over the members: the next member usually names the next field, so one string
+    /// comparison per member is the common cost. Fails on the first member (in document
+    /// order) that names no field, except `_msgname` and `_crc` at the top level.
+    /// `memberOf[f]` is set for the first field `f` of each name (`StructPlan.firstOfName`).
+    private func match(_ object: JSONObject, to plan: StructPlan, topLevel: Bool,
+                       into memberOf: UnsafeMutableBufferPointer<Int>) throws(CodecError) {
+        let fields = plan.fields
+        var next = 0
+        for k in object.members.indices {
+            let key = object.members[k].key
+            let f: Int
+            if next < fields.count, fields[next].name == key {
+                f = plan.firstOfName[next]
+                next += 1
+            } else if let j = plan.index(ofField: key) {
+                f = j
+                next = j + 1
+            } else {
+                if topLevel, key == "_msgname" || key == "_crc" { continue }
+                throw CodecError(.unknownField, path: "", reason: "unknown field; \(plan.name) has \(fields.filter(\.visible).map(\.name).joined(separator: ", "))").under(key)
+            }
+            if memberOf[f] < 0 { memberOf[f] = k }
+        }
+    }
+
+    /// The value of field `i`, if a member names it.
+    @inline(__always)
+    private func member(_ i: Int, _ plan: StructPlan, _ object: JSONObject, _ memberOf: UnsafeMutableBufferPointer<Int>) -> JSONValue? {
+        let k = memberOf[plan.firstOfName[i]]
+        return k >= 0 ? object.members[k].value : nil
+    }
+
+    private mutating func encodeFields(_ plan: StructPlan, _ object: JSONObject, _ memberOf: UnsafeMutableBufferPointer<Int>,
+                                       slots: UnsafeMutableBufferPointer<Int>, header: MessageHeader) throws(CodecError) {
+        for i in plan.fields.indices {
             do throws(CodecError) {
-                var value = object[field.name]
-                if !field.visible {
+                var value = member(i, plan, object, memberOf)
+                if !plan.fields[i].visible {
                     let v: UInt64
-                    switch field.name {
+                    switch plan.fields[i].name {
                     case "_vl_msg_id": v = UInt64(header.messageID ?? 0)
                     case "client_index":
-                        if let c = header.clientIndex { v = UInt64(c) } else { v = try headerValue(value, field.node) }
+                        if let c = header.clientIndex { v = UInt64(c) } else { v = try headerValue(value) }
                     default:
-                        if let c = header.context { v = UInt64(c) } else { v = try headerValue(value, field.node) }
+                        if let c = header.context { v = UInt64(c) } else { v = try headerValue(value) }
                     }
-                    writeUnsigned(v, field.node.fixedSize ?? 4)
-                    if let s = field.recordSlot { slots[s] = Int64(bitPattern: v) }
+                    writeUnsigned(v, plan.fields[i].node.fixedSize ?? 4)
+                    if let s = plan.fields[i].recordSlot { slots[s] = Int(truncatingIfNeeded: v) }
                     continue
                 }
-                if !field.lengthOf.isEmpty {
-                    let derived = try derivedLength(plan, field, object)
+                if !plan.fields[i].lengthOf.isEmpty {
+                    let derived = try derivedLength(plan, i, object, memberOf)
                     if let given = value {
                         guard let g = given.numberValue?.int64Value, g == derived else {
                             throw CodecError(.wrongLength, path: "", reason: "length field is \(given.jsonText) but the array it counts has \(derived) element\(derived == 1 ? "" : "s")")
@@ -45,34 +90,36 @@ struct BinaryEncoder {
                     }
                     value = .number(JSONNumber(integer: derived))
                 }
-                if value == nil { value = field.defaultValue }
+                if value == nil { value = plan.fields[i].defaultValue }
                 let v: Int64
                 if let value {
-                    v = try encodeNode(field.node, value, slots: slots, discriminatorSlot: field.discriminatorSlot)
+                    v = try encodeNode(plan.fields[i].node, value, slots: slots, discriminatorSlot: plan.fields[i].discriminatorSlot)
                 } else {
                     v = 0
-                    try encodeZero(field.node, slots: slots)
+                    try encodeZero(plan.fields[i].node, slots: slots)
                 }
-                if let s = field.recordSlot { slots[s] = v }
+                if let s = plan.fields[i].recordSlot { slots[s] = Int(truncatingIfNeeded: v) }
             } catch {
-                throw error.under(field.name)
+                throw error.under(plan.fields[i].name)
             }
         }
     }
 
     /// A header field given in the JSON itself (when the caller supplies none).
-    private func headerValue(_ value: JSONValue?, _ node: Node) throws(CodecError) -> UInt64 {
+    private func headerValue(_ value: JSONValue?) throws(CodecError) -> UInt64 {
         guard let value else { return 0 }
         return try integer(value, .u32)
     }
 
     /// The element count of the VLAs a length field counts; they must agree.
-    private func derivedLength(_ plan: StructPlan, _ field: FieldPlan, _ object: JSONObject) throws(CodecError) -> Int64 {
+    private func derivedLength(_ plan: StructPlan, _ i: Int, _ object: JSONObject,
+                               _ memberOf: UnsafeMutableBufferPointer<Int>) throws(CodecError) -> Int64 {
         var result: Int64?
+        let field = plan.fields[i]
         for index in field.lengthOf {
             let vla = plan.fields[index]
             let n: Int64
-            switch object[vla.name] {
+            switch member(index, plan, object, memberOf) {
             case nil: n = 0
             case .array(let a)?: n = Int64(a.count)
             case .string(let s)?:
@@ -93,20 +140,15 @@ struct BinaryEncoder {
 
     @inline(__always)
     private mutating func writeUnsigned(_ v: UInt64, _ size: Int) {
-        switch size {
-        case 1: out.append(UInt8(truncatingIfNeeded: v))
-        case 2: withUnsafeBytes(of: UInt16(truncatingIfNeeded: v).bigEndian) { out.append(contentsOf: $0) }
-        case 4: withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).bigEndian) { out.append(contentsOf: $0) }
-        default: withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
-        }
+        out.appendBigEndian(v, size: size)
     }
 
     private mutating func zeros(_ n: Int) {
-        out.append(contentsOf: repeatElement(0, count: n))
+        out.zeros(n)
     }
 
     /// An absent field with no default: zero, empty, or all-zero bytes.
-    private mutating func encodeZero(_ node: Node, slots: SlotStorage) throws(CodecError) {
+    private mutating func encodeZero(_ node: Node, slots: UnsafeMutableBufferPointer<Int>) throws(CodecError) {
         if let size = node.fixedSize {
             zeros(size)
             return
@@ -119,7 +161,7 @@ struct BinaryEncoder {
         }
     }
 
-    private mutating func encodeNode(_ node: Node, _ value: JSONValue, slots: SlotStorage,
+    private mutating func encodeNode(_ node: Node, _ value: JSONValue, slots: UnsafeMutableBufferPointer<Int>,
                                      discriminatorSlot: Int?) throws(CodecError) -> Int64 {
         switch node {
         case .scalar(let s):
@@ -133,7 +175,7 @@ struct BinaryEncoder {
                     if case .number = value { throw CodecError(.outOfRange, path: "", reason: "number \(value.jsonText) does not fit an f64") }
                     throw wrongType("a number", value)
                 }
-                withUnsafeBytes(of: d.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+                out.appendLittleEndian(d)
                 return 0
             default:
                 let v = try integer(value, s)
@@ -158,22 +200,22 @@ struct BinaryEncoder {
             writeUnsigned(v, e.width.size)
             return Int64(bitPattern: v)
         case .fixedString(let n):
-            guard case .string(let s) = value else { throw wrongType("a string", value) }
-            let bytes = Array(s.utf8)
-            guard bytes.count < n else {
-                throw CodecError(.stringTooLong, path: "", reason: "string of \(bytes.count) bytes is too long: at most \(n - 1) fit in string[\(n)]")
+            guard case .string(var s) = value else { throw wrongType("a string", value) }
+            let count = s.utf8.count
+            guard count < n else {
+                throw CodecError(.stringTooLong, path: "", reason: "string of \(count) bytes is too long: at most \(n - 1) fit in string[\(n)]")
             }
-            out.append(contentsOf: bytes)
-            zeros(n - bytes.count)
+            s.withUTF8 { out.append(contentsOf: UnsafeRawBufferPointer($0)) }
+            zeros(n - count)
             return 0
         case .variableString(let limit):
-            guard case .string(let s) = value else { throw wrongType("a string", value) }
-            let bytes = Array(s.utf8)
-            if let limit, limit > 0, bytes.count > limit {
-                throw CodecError(.stringTooLong, path: "", reason: "string of \(bytes.count) bytes exceeds the limit of \(limit)")
+            guard case .string(var s) = value else { throw wrongType("a string", value) }
+            let count = s.utf8.count
+            if let limit, limit > 0, count > limit {
+                throw CodecError(.stringTooLong, path: "", reason: "string of \(count) bytes exceeds the limit of \(limit)")
             }
-            writeUnsigned(UInt64(bytes.count), 4)
-            out.append(contentsOf: bytes)
+            writeUnsigned(UInt64(count), 4)
+            s.withUTF8 { out.append(contentsOf: UnsafeRawBufferPointer($0)) }
             return 0
         case .fixedBytes(let n):
             guard case .string(let s) = value else { throw wrongType("a \"0x…\" hex string", value) }
@@ -211,7 +253,7 @@ struct BinaryEncoder {
             try encodeFields(s, o, topLevel: false)
             return 0
         case .union(let u):
-            try encodeUnion(u, value, discriminator: discriminatorSlot.map { slots[$0] })
+            try encodeUnion(u, value, discriminator: discriminatorSlot.map { Int64(slots[$0]) })
             return 0
         case .fixedArray(let element, let n):
             guard case .array(let a) = value else { throw wrongType("an array of \(n)", value) }
@@ -230,7 +272,7 @@ struct BinaryEncoder {
     private mutating func encodeElements(_ element: Node, _ a: [JSONValue]) throws(CodecError) {
         for (i, e) in a.enumerated() {
             do throws(CodecError) {
-                _ = try encodeNode(element, e, slots: SlotStorage(count: 0), discriminatorSlot: nil)
+                _ = try encodeNode(element, e, slots: UnsafeMutableBufferPointer(start: nil, count: 0), discriminatorSlot: nil)
             } catch {
                 throw error.under(String(i))
             }
@@ -264,7 +306,7 @@ struct BinaryEncoder {
         let start = out.count
         do throws(CodecError) {
             guard let v = o[arm.name] else { return }
-            _ = try encodeNode(arm.node, v, slots: SlotStorage(count: 0), discriminatorSlot: nil)
+            _ = try encodeNode(arm.node, v, slots: UnsafeMutableBufferPointer(start: nil, count: 0), discriminatorSlot: nil)
         } catch {
             throw error.under(arm.name)
         }

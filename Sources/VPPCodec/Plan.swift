@@ -68,6 +68,8 @@ final class EnumPlan: Sendable {
     let renderedNames: [[UInt8]]
     /// Bits of every member whose value is non-zero (for flag sets).
     let flagMembers: [(value: UInt64, rendered: [UInt8])]
+    /// Values by member name, the first member of a name winning (as a scan would).
+    private let valuesByName: [String: Int64]
 
     init(_ def: EnumDef) {
         name = def.name
@@ -75,10 +77,12 @@ final class EnumPlan: Sendable {
         members = def.members
         renderedNames = def.members.map { Array("\"\($0.name)\"".utf8) }
         flagMembers = def.members.filter { $0.value != 0 }.map { (UInt64(bitPattern: $0.value), Array("\"\($0.name)\"".utf8)) }
+        valuesByName = Dictionary(def.members.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// The value of the member called `n` (compared as Swift strings compare).
     func value(named n: String) -> Int64? {
-        members.first { $0.name == n }?.value
+        valuesByName[n]
     }
 
     /// Mask of the bits the wire integer can hold.
@@ -112,11 +116,18 @@ final class StructPlan: Sendable {
     /// How many integer slots decoding needs (length fields and discriminators).
     let slotCount: Int
     let fixedSize: Int?
+    /// Per field: the index of the first field with its name (itself, unless names repeat).
+    let firstOfName: [Int]
+    /// Field indexes by name (the first field of a name), for matching JSON members.
+    private let indexByName: [String: Int]
 
     init(name: String, fields: [FieldPlan], slotCount: Int) {
         self.name = name
         self.fields = fields
         self.slotCount = slotCount
+        let byName = Dictionary(fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        indexByName = byName
+        firstOfName = fields.map { byName[$0.name] ?? 0 }
         var size = 0
         var fixed = true
         for f in fields {
@@ -124,6 +135,11 @@ final class StructPlan: Sendable {
             size += s
         }
         fixedSize = fixed ? size : nil
+    }
+
+    /// The first field called `name` (compared as Swift strings compare), if any.
+    func index(ofField name: String) -> Int? {
+        indexByName[name]
     }
 }
 

@@ -26,12 +26,24 @@ public struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var pos = 0
     private var depth = 0
+    /// Members and elements of the objects and arrays being read, innermost last: each
+    /// container is then made in one allocation of its exact size, instead of growing.
+    private var memberStack: [Member] = []
+    private var elementStack: [JSONValue] = []
+
+    /// An object member while its object is being read.
+    private struct Member {
+        var key: String
+        var value: JSONValue
+    }
 
     private init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
-    /// Parses one JSON document; only whitespace may follow it.
+    /// Parses one JSON document; only whitespace may follow it. (`@inlinable` so that a
+    /// caller's `[UInt8]` reaches the parser without generic dispatch.)
+    @inlinable
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
         let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buf in
             Self.parseBuffer(buf)
@@ -48,7 +60,8 @@ public struct JSONParser {
         return try result.get()
     }
 
-    private static func parseBuffer(_ buf: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
+    @usableFromInline
+    static func parseBuffer(_ buf: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
         var parser = JSONParser(buf)
         do throws(JSONParseError) {
             parser.skipWhitespace()
@@ -108,13 +121,13 @@ public struct JSONParser {
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enter()
         pos += 1
-        var object = JSONObject()
         skipWhitespace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") {
             pos += 1
             depth -= 1
-            return .object(object)
+            return .object(JSONObject())
         }
+        let base = memberStack.count
         while true {
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a member name in double quotes") }
@@ -124,7 +137,7 @@ public struct JSONParser {
             pos += 1
             skipWhitespace()
             let value = try parseValue()
-            object.append(key, value)
+            memberStack.append(Member(key: key, value: value))
             skipWhitespace()
             guard pos < bytes.count else { throw fail("unexpected end of input in an object") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -132,22 +145,29 @@ public struct JSONParser {
             throw fail("expected ',' or '}' in an object")
         }
         depth -= 1
-        return .object(object)
+        // Copied member by member: a tuple array built from a slice would copy through the
+        // runtime's generic tuple witnesses, several times slower.
+        var members: [(key: String, value: JSONValue)] = []
+        members.reserveCapacity(memberStack.count - base)
+        for i in base..<memberStack.count { members.append((memberStack[i].key, memberStack[i].value)) }
+        memberStack.removeSubrange(base...)
+        return .object(JSONObject(members))
     }
 
     private mutating func parseArray() throws(JSONParseError) -> JSONValue {
         try enter()
         pos += 1
-        var array: [JSONValue] = []
         skipWhitespace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") {
             pos += 1
             depth -= 1
-            return .array(array)
+            return .array([])
         }
+        let base = elementStack.count
         while true {
             skipWhitespace()
-            array.append(try parseValue())
+            let element = try parseValue()
+            elementStack.append(element)
             skipWhitespace()
             guard pos < bytes.count else { throw fail("unexpected end of input in an array") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -155,6 +175,8 @@ public struct JSONParser {
             throw fail("expected ',' or ']' in an array")
         }
         depth -= 1
+        let array = Array(elementStack[base...])
+        elementStack.removeSubrange(base...)
         return .array(array)
     }
 
@@ -186,16 +208,23 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         pos += 1
         let start = pos
-        // Fast path: no escapes, ASCII or valid UTF-8.
-        while pos < bytes.count {
-            let b = bytes[pos]
+        // Fast path: no escapes. Jump from one byte that matters to the next; ASCII needs no
+        // UTF-8 validation.
+        var ascii = true
+        guard let base = bytes.baseAddress else { throw fail("unterminated string") }
+        while true {
+            let j = JSONText.firstSpecialByte(base, from: pos, to: bytes.count)
+            pos = j
+            if j == bytes.count { throw fail("unterminated string") }
+            let b = base[j]
             if b == UInt8(ascii: "\"") {
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<pos])
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<j])
                 pos += 1
-                return try validatedString(slice, at: start)
+                return ascii ? String(decoding: slice, as: UTF8.self) : try validatedString(slice, at: start)
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw fail("control character in a string") }
+            ascii = false
             pos += 1
         }
         var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<pos]))
@@ -233,14 +262,21 @@ public struct JSONParser {
                         throw fail("lone low surrogate in \\u escape")
                     }
                     guard let us = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
-                    out.append(contentsOf: Array(String(Character(us)).utf8))
+                    UTF8.encode(us) { out.append($0) }
                 default:
                     throw fail("invalid escape '\\\(printable(e))'")
                 }
             default:
                 if b < 0x20 { throw fail("control character in a string") }
-                out.append(b)
-                pos += 1
+                // A run of plain bytes (non-ASCII included: validated at the end) in one go.
+                var j = pos + 1
+                while j < bytes.count {
+                    j = JSONText.firstSpecialByte(base, from: j, to: bytes.count)
+                    if j == bytes.count || base[j] < 0x80 { break }
+                    j += 1
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[pos..<j]))
+                pos = j
             }
         }
         throw fail("unterminated string")

@@ -122,61 +122,95 @@ public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
     /// The value as sign and magnitude when it is an exact integer that fits in 64 bits of
     /// magnitude; nil when it has a fractional part or is too large.
     public var exactInteger: (negative: Bool, magnitude: UInt64)? {
-        var bytes = Array(text.utf8)[...]
+        var text = text
+        return text.withUTF8 { Self.exactInteger(utf8: $0) }
+    }
+
+    /// `exactInteger` of any number text, without allocating: the literal is read as sign,
+    /// integer digits, fraction digits and exponent (anything after that is ignored), and
+    /// the digits are then read as if written out in full. The exponent may be written
+    /// with at most 10,000 as its value.
+    public static func exactInteger(utf8 b: UnsafeBufferPointer<UInt8>) -> (negative: Bool, magnitude: UInt64)? {
+        var idx = 0
         var negative = false
-        if bytes.first == UInt8(ascii: "-") {
+        if b.count > 0, b[0] == UInt8(ascii: "-") {
             negative = true
-            bytes = bytes.dropFirst()
+            idx = 1
         }
-        var intDigits: [UInt8] = []
-        var fracDigits: [UInt8] = []
-        var exponent = 0
-        var idx = bytes.startIndex
-        while idx < bytes.endIndex, isDigit(bytes[idx]) { intDigits.append(bytes[idx]); idx += 1 }
-        if idx < bytes.endIndex, bytes[idx] == UInt8(ascii: ".") {
+        // Fast path: nothing but up to 19 digits (which cannot overflow), the usual literal.
+        if b.count - idx <= 19 {
+            var value: UInt64 = 0
+            var k = idx
+            while k < b.count, isDigit(b[k]) {
+                value = value &* 10 &+ UInt64(b[k] &- 48)
+                k += 1
+            }
+            if k == b.count { return (negative, value) }
+        }
+        let intStart = idx
+        while idx < b.count, isDigit(b[idx]) { idx += 1 }
+        let intEnd = idx
+        var fracStart = idx, fracEnd = idx
+        if idx < b.count, b[idx] == UInt8(ascii: ".") {
             idx += 1
-            while idx < bytes.endIndex, isDigit(bytes[idx]) { fracDigits.append(bytes[idx]); idx += 1 }
+            fracStart = idx
+            while idx < b.count, isDigit(b[idx]) { idx += 1 }
+            fracEnd = idx
         }
-        if idx < bytes.endIndex, bytes[idx] | 0x20 == UInt8(ascii: "e") {
+        var exponent = 0
+        if idx < b.count, b[idx] | 0x20 == UInt8(ascii: "e") {
             idx += 1
             var expNegative = false
-            if idx < bytes.endIndex, bytes[idx] == UInt8(ascii: "+") || bytes[idx] == UInt8(ascii: "-") {
-                expNegative = bytes[idx] == UInt8(ascii: "-")
+            if idx < b.count, b[idx] == UInt8(ascii: "+") || b[idx] == UInt8(ascii: "-") {
+                expNegative = b[idx] == UInt8(ascii: "-")
                 idx += 1
             }
             var e = 0
-            while idx < bytes.endIndex, isDigit(bytes[idx]) {
-                e = e * 10 + Int(bytes[idx] - 48)
+            while idx < b.count, isDigit(b[idx]) {
+                e = e * 10 + Int(b[idx] - 48)
                 if e > 10_000 { return nil }
                 idx += 1
             }
             exponent = expNegative ? -e : e
         }
-        // value = 0.intDigits fracDigits * 10^(len(int) + exponent), as a digit string
-        var digits = intDigits + fracDigits
-        var pointPosition = intDigits.count + exponent
-        // trim leading zeros
-        while let first = digits.first, first == UInt8(ascii: "0") {
-            digits.removeFirst()
+        // The digits, integer part then fraction, as one virtual sequence.
+        let intCount = intEnd - intStart
+        let count = intCount + (fracEnd - fracStart)
+        @inline(__always) func digit(_ k: Int) -> UInt8 {
+            k < intCount ? b[intStart + k] : b[fracStart + k - intCount]
+        }
+        // value = 0.digits × 10^(intCount + exponent); skip leading zeros.
+        var first = 0
+        var pointPosition = intCount + exponent
+        while first < count, digit(first) == UInt8(ascii: "0") {
+            first += 1
             pointPosition -= 1
         }
-        if digits.isEmpty { return (negative, 0) }
-        // trailing digits beyond the point must be zero
-        if pointPosition < digits.count {
+        let significant = count - first
+        if significant == 0 { return (negative, 0) }
+        var last = count // digits read as the integer: first..<last, then zeros
+        var zeros = 0
+        if pointPosition < significant {
             if pointPosition < 0 { return nil }
-            for d in digits[pointPosition...] where d != UInt8(ascii: "0") { return nil }
-            digits = Array(digits[..<pointPosition])
+            // Digits beyond the point must be zero.
+            for k in (first + pointPosition)..<count where digit(k) != UInt8(ascii: "0") { return nil }
+            last = first + pointPosition
         } else if pointPosition > 20 {
             return nil
         } else {
-            digits += Array(repeating: UInt8(ascii: "0"), count: pointPosition - digits.count)
+            zeros = pointPosition - significant
         }
         var value: UInt64 = 0
-        for d in digits {
+        for k in first..<last {
             let (m, o1) = value.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.addingReportingOverflow(UInt64(d - 48))
+            let (s, o2) = m.addingReportingOverflow(UInt64(digit(k) - 48))
             if o1 || o2 { return nil }
             value = s
+        }
+        for _ in 0..<zeros {
+            let (m, o) = value.multipliedReportingOverflow(by: 10)
+            if o { return nil }
+            value = m
         }
         return (negative, value)
     }
