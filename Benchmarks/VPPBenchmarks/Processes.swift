@@ -62,10 +62,13 @@ func releaseFreedMemory() {
 }
 
 /// Keeps every thread of this process and of the processes it starts at one nice value
-/// (`--priority`). Linux nice values are per thread, and libdispatch gives its workers a nice
-/// value by QoS, so inheritance is not enough: the threads are re-niced every 100 ms.
+/// (`--priority`), and the session's autogroup too. Linux nice values are per thread, and
+/// libdispatch gives its workers a nice value by QoS, so inheritance is not enough: the threads
+/// are re-niced every 100 ms.
 final class PriorityKeeper: Sendable {
     private let state = Mutex<(nice: Int32?, pids: [Int32])>((nil, [0]))
+    /// The session's autogroup nice value before `start` (restored by `restore()`).
+    private let previousAutogroup = Mutex<Int32?>(nil)
 
     /// Starts keeping this process (and tracked children) at `nice`.
     func start(nice: Int32) {
@@ -74,6 +77,14 @@ final class PriorityKeeper: Sendable {
             return s.nice == nil
         }
         guard first else { return }
+        // With autogroup scheduling (sched_autogroup_enabled) CPU time is first shared between
+        // sessions, and thread nice values only count inside one: set the session's too.
+        // The session outlives this process (it is the caller's shell's): `restore()` puts it back.
+        if let text = ProcReader.read("/proc/self/autogroup"), let range = text.range(of: " nice "),
+           let previous = Int32(text[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)) {
+            previousAutogroup.withLock { $0 = previous }
+            Self.setAutogroup(nice)
+        }
         apply()
         let thread = Thread { [self] in
             nameThisThread("priority")
@@ -83,6 +94,19 @@ final class PriorityKeeper: Sendable {
             }
         }
         thread.start()
+    }
+
+    /// Puts the session's autogroup nice value back (call before exiting).
+    func restore() {
+        if let previous = previousAutogroup.withLock({ $0 }) { Self.setAutogroup(previous) }
+    }
+
+    private static func setAutogroup(_ nice: Int32) {
+        let fd = open("/proc/self/autogroup", O_WRONLY)
+        guard fd >= 0 else { return }
+        let text = Array("\(nice)".utf8)
+        _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
     }
 
     /// Adds a child process (no effect unless started).

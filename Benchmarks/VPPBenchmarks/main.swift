@@ -44,4 +44,5 @@ do {
     printError("vpp-benchmarks: \(error)")
     exitCode = 1
 }
+priorityKeeper.restore()
 exit(exitCode)
