@@ -25,6 +25,9 @@ final class GatewayMetrics: Sendable {
     private let eventsDropped: Counter
     private let inFlight: Gauge
     private let last = Mutex<(received: UInt64, delivered: UInt64, dropped: UInt64)>((0, 0, 0))
+    /// Per-label metric handles, made once: asking the registry on every request costs a
+    /// lock plus name and help checks on the hot path.
+    private let requestHandles = Mutex<[String: (Counter, DurationHistogram)]>([:])
 
     init() {
         vppCalls = registry.makeCounter(descriptor: Self.name("vpp_calls", "total", "Calls and dumps completed through VPP."))
@@ -50,13 +53,20 @@ final class GatewayMetrics: Sendable {
 
     /// Counts one finished HTTP request.
     func observeRequest(route: String, method: String, status: Int, duration: Duration) {
-        let labels = [("route", route), ("method", method), ("status", String(status))]
-        registry.makeCounter(descriptor: Self.name("http_requests", "total", "HTTP requests by route, method and status."),
-                             labels: labels).increment()
-        registry.makeDurationHistogram(descriptor: Self.name("http_request_duration", "seconds",
-                                                             "HTTP request duration (to the response head for streams)."),
-                                       labels: [("route", route)], buckets: requestBuckets)
-            .recordNanoseconds(duration.nanoseconds)
+        let key = "\(route) \(method) \(status)"
+        let (counter, histogram) = requestHandles.withLock { handles in
+            if let h = handles[key] { return h }
+            let labels = [("route", route), ("method", method), ("status", String(status))]
+            let h = (registry.makeCounter(descriptor: Self.name("http_requests", "total", "HTTP requests by route, method and status."),
+                                          labels: labels),
+                     registry.makeDurationHistogram(descriptor: Self.name("http_request_duration", "seconds",
+                                                                          "HTTP request duration (to the response head for streams)."),
+                                                    labels: [("route", route)], buckets: requestBuckets))
+            handles[key] = h
+            return h
+        }
+        counter.increment()
+        histogram.recordNanoseconds(duration.nanoseconds)
     }
 
     /// Counts one completed VPP call and its round-trip time.

@@ -19,8 +19,11 @@ public struct HTTPStreamSource: Sendable {
 
     /// Creates a stream whose queue holds at most about `highWaterMark` bytes
     /// not yet taken by the socket (`write` waits above it, `tryWrite` refuses).
-    public init(highWaterMark: Int = 64 * 1024) {
-        core = StreamCore(highWaterMark: max(1, highWaterMark))
+    ///
+    /// `blockSize` is the most libmicrohttpd takes per read; it costs that much memory per open
+    /// stream, so thousands of long-lived SSE streams want a small one, a bulk dump a large one.
+    public init(highWaterMark: Int = 64 * 1024, blockSize: Int = 8 * 1024) {
+        core = StreamCore(highWaterMark: max(1, highWaterMark), blockSize: max(256, blockSize))
     }
 
     /// The producer's handle to this stream.
@@ -28,8 +31,8 @@ public struct HTTPStreamSource: Sendable {
 
     /// A new stream and its writer, for the common "create, return source,
     /// keep writer" pattern.
-    public static func makeStream(highWaterMark: Int = 64 * 1024) -> (source: HTTPStreamSource, writer: HTTPStreamWriter) {
-        let source = HTTPStreamSource(highWaterMark: highWaterMark)
+    public static func makeStream(highWaterMark: Int = 64 * 1024, blockSize: Int = 8 * 1024) -> (source: HTTPStreamSource, writer: HTTPStreamWriter) {
+        let source = HTTPStreamSource(highWaterMark: highWaterMark, blockSize: blockSize)
         return (source, source.writer)
     }
 }

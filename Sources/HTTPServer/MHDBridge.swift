@@ -56,7 +56,6 @@ enum MHDBridge {
     static let contentReaderError = -2        // MHD_CONTENT_READER_END_WITH_ERROR
     /// Per-response buffer for bodies sent without chunking (HTTP/1.0 clients);
     /// chunked bodies are written straight into the connection's pool.
-    static let streamBlockSize = 8 * 1024
 
     static func suspend(_ connection: ConnectionRef) {
         MHD_suspend_connection(connection.pointer)
@@ -193,7 +192,7 @@ enum MHDBridge {
             }
         case .stream(let source):
             let retained = Unmanaged.passRetained(source.core)
-            created = MHD_create_response_from_callback(UInt64.max, streamBlockSize, contentReaderCallback,
+            created = MHD_create_response_from_callback(UInt64.max, source.core.blockSize, contentReaderCallback,
                                                         retained.toOpaque(), contentReaderFreeCallback)
             if created == nil {
                 retained.release()

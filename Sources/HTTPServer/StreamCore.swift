@@ -20,7 +20,12 @@ final class StreamCore: Sendable {
     let highWaterMark: Int
     private let state = Mutex(State())
 
-    init(highWaterMark: Int) {
+    /// The largest piece libmicrohttpd asks the reader for at once; it allocates (and zeroes)
+    /// a buffer of this size per response, so it is a per-stream memory cost.
+    let blockSize: Int
+
+    init(highWaterMark: Int, blockSize: Int = 8 * 1024) {
+        self.blockSize = blockSize
         self.highWaterMark = highWaterMark
     }
 

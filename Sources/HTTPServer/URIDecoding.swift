@@ -5,8 +5,9 @@ enum URIDecoding {
     /// The decoded path and the decoded query parameters of `target`.
     static func parse(target: String) -> (path: String, query: [(name: String, value: String)]) {
         var bytes = Substring(target).utf8[...]
-        // absolute-form (`http://host/path`): keep only the path and query.
-        if let schemeEnd = bytes.firstRange(of: "://".utf8) {
+        // absolute-form (`http://host/path`): keep only the path and query. Origin-form targets
+        // (`/…`, nearly all of them) skip the search.
+        if bytes.first != UInt8(ascii: "/"), let schemeEnd = bytes.firstRange(of: "://".utf8) {
             let afterAuthority = bytes[schemeEnd.upperBound...]
             bytes = afterAuthority.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") })
                 .map { afterAuthority[$0...] } ?? afterAuthority[afterAuthority.endIndex...]
