@@ -113,6 +113,14 @@ enum AddressText {
         return parseIP4Unicode(s)
     }
 
+    /// `parseIP4` of a string's UTF-8 (valid UTF-8, as every `JSONTape` string is).
+    static func parseIP4(utf8 b: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard b.allSatisfy({ $0 < 0x80 }) else {
+            return parseIP4Unicode(Substring(String(decoding: b, as: UTF8.self)))
+        }
+        return ip4(b, 0, b.count).map { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) } }
+    }
+
     /// `parseIP4` on ASCII bytes `b[lo..<hi]`: the address as a big-endian integer.
     private static func ip4(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> UInt32? {
         var value: UInt32 = 0
@@ -154,6 +162,14 @@ enum AddressText {
     static func parseIP6(_ s: Substring) -> [UInt8]? {
         if case .parsed(let r) = ascii(s, ip6) { return r }
         return parseIP6Unicode(s)
+    }
+
+    /// `parseIP6` of a string's UTF-8 (valid UTF-8, as every `JSONTape` string is).
+    static func parseIP6(utf8 b: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard b.allSatisfy({ $0 < 0x80 }) else {
+            return parseIP6Unicode(Substring(String(decoding: b, as: UTF8.self)))
+        }
+        return ip6(b)
     }
 
     /// `parseIP6` on ASCII bytes, with the same rules and the same answers.

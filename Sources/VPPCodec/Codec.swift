@@ -155,45 +155,57 @@ public final class Codec: Sendable {
     /// Encodes a JSON object as a message. The message is `name`, or the object's
     /// `_msgname`; a `_crc` in the object must match the schema.
     public func encode(_ value: JSONValue, as name: String? = nil, header: MessageHeader = MessageHeader()) throws(CodecError) -> [UInt8] {
-        guard case .object(let object) = value else {
-            throw CodecError(.wrongType, path: "", reason: "expected a JSON object, got \(value.typeName)")
-        }
-        var messageName = name
-        if let n = object["_msgname"] {
-            guard case .string(let s) = n else {
-                throw CodecError(.wrongType, path: "/_msgname", reason: "expected a string, got \(n.typeName)")
-            }
-            if let name, name != s {
-                throw CodecError(.invalidValue, path: "/_msgname", reason: "\"\(s.prefix(100))\" does not match the message \(name)")
-            }
-            messageName = s
-        }
-        guard let messageName else {
-            throw CodecError(.unknownMessage, path: "/_msgname", reason: "no _msgname: say which message this is")
-        }
-        let plan = try plan(messageName)
-        if let c = object["_crc"] {
-            guard case .string(let s) = c else {
-                throw CodecError(.wrongType, path: "/_crc", reason: "expected a string, got \(c.typeName)")
-            }
-            let normal = s.lowercased().hasPrefix("0x") ? String(s.dropFirst(2)).lowercased() : s.lowercased()
-            guard normal == plan.definition.crc else {
-                throw CodecError(.crcMismatch, path: "/_crc", reason: "crc \(s.prefix(20)) does not match \(messageName)'s \(plan.definition.crc) in the loaded schema")
-            }
-        }
-        var encoder = BinaryEncoder(capacity: plan.body.fixedSize ?? 256)
-        try encoder.encodeMessage(plan, object, header: header)
-        return encoder.out.bytes
+        try encode(tape: JSONTape(value), as: name, header: header)
     }
 
-    /// Parses JSON text and encodes it (see `encode(_:as:header:)`).
+    /// Parses JSON text and encodes it (see `encode(_:as:header:)`). The text is read into a
+    /// `JSONTape`, not a `JSONValue` tree: no allocation per key and value.
+    @inlinable
     public func encode(json: some Collection<UInt8>, as name: String? = nil, header: MessageHeader = MessageHeader()) throws(CodecError) -> [UInt8] {
-        let value: JSONValue
-        switch Result(catching: { () throws(JSONParseError) -> JSONValue in try JSONParser.parse(json) }) {
-        case .success(let v): value = v
+        let tape: JSONTape
+        switch Result(catching: { () throws(JSONParseError) -> JSONTape in try JSONTape.parse(json) }) {
+        case .success(let t): tape = t
         case .failure(let error): throw CodecError(.malformedJSON, path: "", reason: error.description)
         }
-        return try encode(value, as: name, header: header)
+        return try encode(tape: tape, as: name, header: header)
+    }
+
+    /// Encodes the document of a tape (see `encode(_:as:header:)`).
+    @usableFromInline
+    func encode(tape: JSONTape, as name: String?, header: MessageHeader) throws(CodecError) -> [UInt8] {
+        try Value.with(tape) { object throws(CodecError) -> [UInt8] in
+            guard object.kind == .object else {
+                throw CodecError(.wrongType, path: "", reason: "expected a JSON object, got \(object.typeName)")
+            }
+            var messageName = name
+            if let n = object.member("_msgname") {
+                guard n.kind == .string else {
+                    throw CodecError(.wrongType, path: "/_msgname", reason: "expected a string, got \(n.typeName)")
+                }
+                let s = n.text
+                if let name, name != s {
+                    throw CodecError(.invalidValue, path: "/_msgname", reason: "\"\(s.prefix(100))\" does not match the message \(name)")
+                }
+                messageName = s
+            }
+            guard let messageName else {
+                throw CodecError(.unknownMessage, path: "/_msgname", reason: "no _msgname: say which message this is")
+            }
+            let plan = try plan(messageName)
+            if let c = object.member("_crc") {
+                guard c.kind == .string else {
+                    throw CodecError(.wrongType, path: "/_crc", reason: "expected a string, got \(c.typeName)")
+                }
+                let s = c.text
+                let normal = s.lowercased().hasPrefix("0x") ? String(s.dropFirst(2)).lowercased() : s.lowercased()
+                guard normal == plan.definition.crc else {
+                    throw CodecError(.crcMismatch, path: "/_crc", reason: "crc \(s.prefix(20)) does not match \(messageName)'s \(plan.definition.crc) in the loaded schema")
+                }
+            }
+            var encoder = BinaryEncoder(capacity: plan.body.fixedSize ?? 256)
+            try encoder.encodeMessage(plan, object, header: header)
+            return encoder.out.bytes
+        }
     }
 
     /// The wire size of a message when it does not depend on its contents.

@@ -68,8 +68,8 @@ final class EnumPlan: Sendable {
     let renderedNames: [[UInt8]]
     /// Bits of every member whose value is non-zero (for flag sets).
     let flagMembers: [(value: UInt64, rendered: [UInt8])]
-    /// Values by member name, the first member of a name winning (as a scan would).
-    private let valuesByName: [String: Int64]
+    /// Member names as UTF-8, for matching input strings without making `String`s.
+    let names: NameTable
 
     init(_ def: EnumDef) {
         name = def.name
@@ -77,13 +77,9 @@ final class EnumPlan: Sendable {
         members = def.members
         renderedNames = def.members.map { Array("\"\($0.name)\"".utf8) }
         flagMembers = def.members.filter { $0.value != 0 }.map { (UInt64(bitPattern: $0.value), Array("\"\($0.name)\"".utf8)) }
-        valuesByName = Dictionary(def.members.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        names = NameTable(def.members.map(\.name))
     }
 
-    /// The value of the member called `n` (compared as Swift strings compare).
-    func value(named n: String) -> Int64? {
-        valuesByName[n]
-    }
 
     /// Mask of the bits the wire integer can hold.
     var mask: UInt64 {
@@ -118,16 +114,19 @@ final class StructPlan: Sendable {
     let fixedSize: Int?
     /// Per field: the index of the first field with its name (itself, unless names repeat).
     let firstOfName: [Int]
-    /// Field indexes by name (the first field of a name), for matching JSON members.
-    private let indexByName: [String: Int]
+    /// Field names as UTF-8.
+    let names: NameTable
+    /// Whether a field is called `_msgname` or `_crc` (which a message's JSON may carry).
+    let hasReservedName: Bool
 
     init(name: String, fields: [FieldPlan], slotCount: Int) {
         self.name = name
         self.fields = fields
         self.slotCount = slotCount
         let byName = Dictionary(fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
-        indexByName = byName
         firstOfName = fields.map { byName[$0.name] ?? 0 }
+        names = NameTable(fields.map(\.name))
+        hasReservedName = byName["_msgname"] != nil || byName["_crc"] != nil
         var size = 0
         var fixed = true
         for f in fields {
@@ -137,10 +136,6 @@ final class StructPlan: Sendable {
         fixedSize = fixed ? size : nil
     }
 
-    /// The first field called `name` (compared as Swift strings compare), if any.
-    func index(ofField name: String) -> Int? {
-        indexByName[name]
-    }
 }
 
 /// A compiled union.
@@ -158,10 +153,13 @@ final class UnionPlan: Sendable {
     let size: Int
     /// Index of the first arm of maximal size: the one that carries all of the union's bytes.
     let widestArm: Int
+    /// Arm names as UTF-8.
+    let names: NameTable
 
     init(name: String, arms: [Arm]) {
         self.name = name
         self.arms = arms
+        names = NameTable(arms.map(\.name))
         let size = arms.map(\.size).max() ?? 0
         self.size = size
         widestArm = arms.firstIndex { $0.size == size } ?? 0
@@ -188,6 +186,75 @@ final class MessagePlan: Sendable {
         prefix = Array("{\"_msgname\":\"\(definition.name)\",\"_crc\":\"\(definition.crc)\"".utf8)
         contextIndex = body.fields.firstIndex { $0.name == "context" }
         clientIndexIndex = body.fields.firstIndex { $0.name == "client_index" }
+    }
+}
+
+/// Names (of fields, arms or enum members) as one UTF-8 buffer, in declaration order, for
+/// comparing with the strings of a `JSONTape` byte by byte.
+struct NameTable: Sendable {
+    let bytes: [UInt8]
+    let ranges: [Range<Int>]
+    /// Every name is ASCII (byte equality is then `String` equality for ASCII input).
+    let allASCII: Bool
+
+    init(_ names: [String]) {
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for n in names {
+            let start = bytes.count
+            bytes += n.utf8
+            ranges.append(start..<bytes.count)
+        }
+        self.bytes = bytes
+        self.ranges = ranges
+        allASCII = bytes.allSatisfy { $0 < 0x80 }
+    }
+
+    /// The first name equal to `value`'s string (as Swift compares strings), if any.
+    func firstIndex(of value: Value) -> Int? {
+        if !allASCII || !value.isASCII {
+            let s = value.text
+            return bytes.withUnsafeBufferPointer { b in
+                ranges.firstIndex { String(decoding: UnsafeBufferPointer(rebasing: b[$0]), as: UTF8.self) == s }
+            }
+        }
+        let u = value.utf8
+        return bytes.withUnsafeBufferPointer { b in
+            ranges.withUnsafeBufferPointer { r in
+                r.firstIndex { $0.count == u.count && Self.same(u, b, $0.lowerBound) }
+            }
+        }
+    }
+
+    /// Whether name `i` equals `value`'s string (as Swift compares strings).
+    @inline(__always)
+    func name(_ i: Int, equals value: Value) -> Bool {
+        guard allASCII, value.isASCII else {
+            return String(decoding: bytes[ranges[i]], as: UTF8.self) == value.text
+        }
+        let u = value.utf8
+        let r = ranges[i]
+        return r.count == u.count && bytes.withUnsafeBufferPointer { Self.same(u, $0, r.lowerBound) }
+    }
+
+    /// Whether `u` equals the `u.count` bytes of `b` at `offset` (which are there), eight
+    /// bytes at a time.
+    @inline(__always)
+    static func same(_ u: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, _ offset: Int) -> Bool {
+        guard let p = u.baseAddress, let q = b.baseAddress.map({ $0 + offset }) else { return u.isEmpty }
+        let n = u.count
+        var k = 0
+        while n - k >= 8 {
+            if UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(q + k).loadUnaligned(as: UInt64.self) {
+                return false
+            }
+            k += 8
+        }
+        while k < n {
+            if p[k] != q[k] { return false }
+            k += 1
+        }
+        return true
     }
 }
 

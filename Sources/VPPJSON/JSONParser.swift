@@ -18,69 +18,69 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 ///
 /// Strict on purpose: the gateway's inputs come from the network and from operators, and
 /// a clear error beats a guess. Nesting is bounded (`maxDepth`) so hostile input cannot
-/// exhaust the stack; invalid UTF-8 and lone surrogates are rejected.
+/// exhaust the stack; invalid UTF-8 and lone surrogates are rejected. The document is read
+/// into a `JSONTape` (where every rule lives) and then made into a `JSONValue`.
 public struct JSONParser {
     /// Deepest nesting accepted. VPP messages nest at most a handful of levels.
     public static let maxDepth = 128
 
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var pos = 0
-    private var depth = 0
-    /// Members and elements of the objects and arrays being read, innermost last: each
-    /// container is then made in one allocation of its exact size, instead of growing.
-    private var memberStack: [Member] = []
-    private var elementStack: [JSONValue] = []
-
-    /// An object member while its object is being read.
-    private struct Member {
-        var key: String
-        var value: JSONValue
-    }
-
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        self.bytes = bytes
-    }
-
     /// Parses one JSON document; only whitespace may follow it. (`@inlinable` so that a
-    /// caller's `[UInt8]` reaches the parser without generic dispatch.)
+    /// caller's `[UInt8]` reaches the reader without generic dispatch.)
     @inlinable
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buf in
-            Self.parseBuffer(buf)
-        }
-        if let result { return try result.get() }
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { Self.parseBuffer($0) }.get()
+        try JSONTape.parse(bytes).value(at: 0)
     }
 
     /// Parses one JSON document from a string.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        var text = text
-        let result = text.withUTF8 { Self.parseBuffer($0) }
-        return try result.get()
+        try JSONTape.parse(text.utf8).value(at: 0)
     }
+}
 
+extension JSONTape {
+    /// Reads `bytes` (the input) into tokens; strings with escapes are decoded and appended
+    /// after the input.
     @usableFromInline
-    static func parseBuffer(_ buf: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
-        var parser = JSONParser(buf)
-        do throws(JSONParseError) {
-            parser.skipWhitespace()
-            let value = try parser.parseValue()
-            parser.skipWhitespace()
-            if parser.pos != buf.count {
-                throw JSONParseError(offset: parser.pos, reason: "unexpected data after the JSON value")
+    mutating func read() throws(JSONParseError) {
+        let result = bytes.withUnsafeBufferPointer { b -> Result<([Token], [UInt8]), JSONParseError> in
+            var reader = TapeReader(b)
+            do throws(JSONParseError) {
+                reader.skipWhitespace()
+                try reader.readValue()
+                reader.skipWhitespace()
+                if reader.pos != b.count {
+                    throw JSONParseError(offset: reader.pos, reason: "unexpected data after the JSON value")
+                }
+                return .success((reader.tokens, reader.decoded))
+            } catch {
+                return .failure(error)
             }
-            return .success(value)
-        } catch {
-            return .failure(error)
         }
+        let (tokens, decoded) = try result.get()
+        self.tokens = tokens
+        bytes.append(contentsOf: decoded)
+    }
+}
+
+/// The reader behind `JSONTape.parse` and `JSONParser.parse`.
+private struct TapeReader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var pos = 0
+    var depth = 0
+    var tokens: [JSONTape.Token] = []
+    /// Decoded strings that had escapes; token offsets into it start at `bytes.count`.
+    var decoded: [UInt8] = []
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        tokens.reserveCapacity(bytes.count / 6 + 4)
     }
 
-    private func fail(_ reason: String) -> JSONParseError {
+    func fail(_ reason: String) -> JSONParseError {
         JSONParseError(offset: pos, reason: reason)
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while pos < bytes.count {
             switch bytes[pos] {
             case 0x20, 0x09, 0x0A, 0x0D: pos += 1
@@ -89,21 +89,21 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+    mutating func readValue() throws(JSONParseError) {
         guard pos < bytes.count else { throw fail("unexpected end of input") }
         switch bytes[pos] {
-        case UInt8(ascii: "{"): return try parseObject()
-        case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "{"): try readObject()
+        case UInt8(ascii: "["): try readArray()
+        case UInt8(ascii: "\""): try readString()
+        case UInt8(ascii: "t"): try expectLiteral("true"); tokens.append(JSONTape.Token(kind: .true))
+        case UInt8(ascii: "f"): try expectLiteral("false"); tokens.append(JSONTape.Token(kind: .false))
+        case UInt8(ascii: "n"): try expectLiteral("null"); tokens.append(JSONTape.Token(kind: .null))
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try readNumber()
         default: throw fail("unexpected character '\(printable(bytes[pos]))'")
         }
     }
 
-    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+    mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
         let n = literal.utf8CodeUnitCount
         guard pos + n <= bytes.count else { throw fail("unexpected end of input") }
         let lit = UnsafeBufferPointer(start: literal.utf8Start, count: n)
@@ -113,31 +113,34 @@ public struct JSONParser {
         pos += n
     }
 
-    private mutating func enter() throws(JSONParseError) {
+    mutating func enter() throws(JSONParseError) {
         depth += 1
-        if depth > Self.maxDepth { throw fail("nesting deeper than \(Self.maxDepth) levels") }
+        if depth > JSONParser.maxDepth { throw fail("nesting deeper than \(JSONParser.maxDepth) levels") }
     }
 
-    private mutating func parseObject() throws(JSONParseError) -> JSONValue {
+    mutating func readObject() throws(JSONParseError) {
         try enter()
         pos += 1
+        let index = tokens.count
+        tokens.append(JSONTape.Token(kind: .object))
         skipWhitespace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") {
             pos += 1
             depth -= 1
-            return .object(JSONObject())
+            tokens[index].start = tokens.count
+            return
         }
-        let base = memberStack.count
+        var count = 0
         while true {
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a member name in double quotes") }
-            let key = try parseString()
+            try readString()
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after a member name") }
             pos += 1
             skipWhitespace()
-            let value = try parseValue()
-            memberStack.append(Member(key: key, value: value))
+            try readValue()
+            count += 1
             skipWhitespace()
             guard pos < bytes.count else { throw fail("unexpected end of input in an object") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -145,29 +148,27 @@ public struct JSONParser {
             throw fail("expected ',' or '}' in an object")
         }
         depth -= 1
-        // Copied member by member: a tuple array built from a slice would copy through the
-        // runtime's generic tuple witnesses, several times slower.
-        var members: [(key: String, value: JSONValue)] = []
-        members.reserveCapacity(memberStack.count - base)
-        for i in base..<memberStack.count { members.append((memberStack[i].key, memberStack[i].value)) }
-        memberStack.removeSubrange(base...)
-        return .object(JSONObject(members))
+        tokens[index].count = count
+        tokens[index].start = tokens.count
     }
 
-    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
+    mutating func readArray() throws(JSONParseError) {
         try enter()
         pos += 1
+        let index = tokens.count
+        tokens.append(JSONTape.Token(kind: .array))
         skipWhitespace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") {
             pos += 1
             depth -= 1
-            return .array([])
+            tokens[index].start = tokens.count
+            return
         }
-        let base = elementStack.count
+        var count = 0
         while true {
             skipWhitespace()
-            let element = try parseValue()
-            elementStack.append(element)
+            try readValue()
+            count += 1
             skipWhitespace()
             guard pos < bytes.count else { throw fail("unexpected end of input in an array") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -175,12 +176,11 @@ public struct JSONParser {
             throw fail("expected ',' or ']' in an array")
         }
         depth -= 1
-        let array = Array(elementStack[base...])
-        elementStack.removeSubrange(base...)
-        return .array(array)
+        tokens[index].count = count
+        tokens[index].start = tokens.count
     }
 
-    private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
+    mutating func readNumber() throws(JSONParseError) {
         let start = pos
         if bytes[pos] == UInt8(ascii: "-") { pos += 1 }
         guard pos < bytes.count, isDigit(bytes[pos]) else { throw fail("a number needs digits") }
@@ -201,11 +201,10 @@ public struct JSONParser {
             guard pos < bytes.count, isDigit(bytes[pos]) else { throw fail("an exponent needs digits") }
             while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
-        return JSONNumber(text: text)
+        tokens.append(JSONTape.Token(kind: .number, start: start, length: pos - start))
     }
 
-    private mutating func parseString() throws(JSONParseError) -> String {
+    mutating func readString() throws(JSONParseError) {
         pos += 1
         let start = pos
         // Fast path: no escapes. Jump from one byte that matters to the next; ASCII needs no
@@ -218,71 +217,83 @@ public struct JSONParser {
             if j == bytes.count { throw fail("unterminated string") }
             let b = base[j]
             if b == UInt8(ascii: "\"") {
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<j])
+                if !ascii { try validate(UnsafeBufferPointer(rebasing: bytes[start..<j]), at: start) }
                 pos += 1
-                return ascii ? String(decoding: slice, as: UTF8.self) : try validatedString(slice, at: start)
+                tokens.append(JSONTape.Token(kind: .string, ascii: ascii, start: start, length: j - start))
+                return
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw fail("control character in a string") }
             ascii = false
             pos += 1
         }
-        var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<pos]))
+        let outStart = decoded.count
+        decoded.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<pos]))
         while pos < bytes.count {
             let b = bytes[pos]
             switch b {
             case UInt8(ascii: "\""):
                 pos += 1
-                return try out.withUnsafeBufferPointer { buf throws(JSONParseError) in try validatedString(buf, at: start) }
+                if !ascii {
+                    try decoded.withUnsafeBufferPointer { d throws(JSONParseError) in
+                        try validate(UnsafeBufferPointer(rebasing: d[outStart...]), at: start)
+                    }
+                }
+                tokens.append(JSONTape.Token(kind: .string, ascii: ascii, start: bytes.count + outStart,
+                                             length: decoded.count - outStart))
+                return
             case UInt8(ascii: "\\"):
                 pos += 1
                 guard pos < bytes.count else { throw fail("unterminated escape") }
                 let e = bytes[pos]
                 pos += 1
                 switch e {
-                case UInt8(ascii: "\""): out.append(0x22)
-                case UInt8(ascii: "\\"): out.append(0x5C)
-                case UInt8(ascii: "/"): out.append(0x2F)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "\""): decoded.append(0x22)
+                case UInt8(ascii: "\\"): decoded.append(0x5C)
+                case UInt8(ascii: "/"): decoded.append(0x2F)
+                case UInt8(ascii: "b"): decoded.append(0x08)
+                case UInt8(ascii: "f"): decoded.append(0x0C)
+                case UInt8(ascii: "n"): decoded.append(0x0A)
+                case UInt8(ascii: "r"): decoded.append(0x0D)
+                case UInt8(ascii: "t"): decoded.append(0x09)
                 case UInt8(ascii: "u"):
-                    var scalar = try parseHex4()
+                    var scalar = try readHex4()
                     if (0xD800...0xDBFF).contains(scalar) {
                         guard pos + 1 < bytes.count, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u") else {
                             throw fail("lone high surrogate in \\u escape")
                         }
                         pos += 2
-                        let low = try parseHex4()
+                        let low = try readHex4()
                         guard (0xDC00...0xDFFF).contains(low) else { throw fail("invalid low surrogate in \\u escape") }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     } else if (0xDC00...0xDFFF).contains(scalar) {
                         throw fail("lone low surrogate in \\u escape")
                     }
                     guard let us = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
-                    UTF8.encode(us) { out.append($0) }
+                    if scalar >= 0x80 { ascii = false }
+                    UTF8.encode(us) { decoded.append($0) }
                 default:
                     throw fail("invalid escape '\\\(printable(e))'")
                 }
             default:
                 if b < 0x20 { throw fail("control character in a string") }
+                if b >= 0x80 { ascii = false }
                 // A run of plain bytes (non-ASCII included: validated at the end) in one go.
                 var j = pos + 1
                 while j < bytes.count {
                     j = JSONText.firstSpecialByte(base, from: j, to: bytes.count)
                     if j == bytes.count || base[j] < 0x80 { break }
+                    ascii = false
                     j += 1
                 }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[pos..<j]))
+                decoded.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[pos..<j]))
                 pos = j
             }
         }
         throw fail("unterminated string")
     }
 
-    private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
+    mutating func readHex4() throws(JSONParseError) -> UInt32 {
         guard pos + 4 <= bytes.count else { throw fail("truncated \\u escape") }
         var v: UInt32 = 0
         for _ in 0..<4 {
@@ -293,11 +304,19 @@ public struct JSONParser {
         return v
     }
 
-    private func validatedString(_ buf: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) -> String {
-        guard let s = String(validating: buf, as: UTF8.self) else {
-            throw JSONParseError(offset: offset, reason: "string is not valid UTF-8")
+    /// Whole-string UTF-8 validation, as `String(validating:as:)` judges it.
+    func validate(_ buf: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) {
+        guard let p = buf.baseAddress else { return }
+        var i = 0
+        while i < buf.count {
+            if p[i] < 0x80 {
+                i += 1
+                continue
+            }
+            let len = JSONText.validUTF8SequenceLength(p, at: i, count: buf.count)
+            if len == 0 { throw JSONParseError(offset: offset, reason: "string is not valid UTF-8") }
+            i += len
         }
-        return s
     }
 }
 
