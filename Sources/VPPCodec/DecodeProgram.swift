@@ -43,6 +43,11 @@ struct Op {
     var c: Int32 = 0
     /// Union arms: the discriminator value that selects the arm.
     var caseValue: Int64 = 0
+    /// Structures made only of fixed-size values that cannot fail once their bytes are
+    /// there (integers, enums, flags, addresses, such structures): their wire size, else -1.
+    var simpleSize: Int32 = -1
+    /// For those: an upper bound of their JSON, braces included.
+    var simpleOut: Int32 = -1
 }
 
 /// An enum's rendering data, as ranges of the program's tables.
@@ -311,7 +316,12 @@ private struct ProgramBuilder {
             }
         case .structure(let s):
             let (start, count) = fields(s, topLevel: false)
-            return Op(code: .structure, a: start, b: count, c: Int32(s.slotCount))
+            var op = Op(code: .structure, a: start, b: count, c: Int32(s.slotCount))
+            if s.slotCount == 0, let (size, out) = simple(fields: Int(start)..<Int(start + count)) {
+                op.simpleSize = Int32(size)
+                op.simpleOut = Int32(out)
+            }
+            return op
         case .union(let u):
             let (start, count) = arms(u)
             return Op(code: .union, a: start, b: count, c: Int32(u.size))
@@ -323,6 +333,44 @@ private struct ProgramBuilder {
             let e = node(element)
             let index = append(e, name: "")
             return Op(code: .variableArray, slot: Int16(slot), b: index, c: Int32(element.fixedSize ?? 1))
+        }
+    }
+
+    /// Wire size and JSON bound of fields that are all simple (see `Op.simpleSize`), or nil.
+    private func simple(fields range: Range<Int>) -> (Int, Int)? {
+        var size = 2 // braces
+        var out = 2
+        for i in range {
+            let op = ops[i]
+            guard op.recordSlot < 0, let (s, o) = simple(op) else { return nil }
+            size += s
+            out += Int(op.keyLength) + o
+        }
+        return (size - 2, out)
+    }
+
+    /// Wire size and JSON bound of one simple value, or nil.
+    private func simple(_ op: Op) -> (Int, Int)? {
+        switch op.code {
+        case .u8, .u16, .u32, .u64, .i8, .i16, .i32, .i64: return (Int(op.width), 21)
+        case .bool: return (1, 5)
+        case .plainEnum:
+            let t = enums[Int(op.a)]
+            let longest = (Int(t.membersStart)..<Int(t.membersStart + t.membersCount)).map { Int(enumNames[$0].textLength) }.max() ?? 0
+            return (Int(op.width), max(longest, 21))
+        case .flagSet:
+            let t = enums[Int(op.a)]
+            let names = (Int(t.flagsStart)..<Int(t.flagsStart + t.flagsCount)).reduce(0) { $0 + Int(enumNames[$1].textLength) + 1 }
+            return (Int(op.width), 2 + names + 21)
+        case .ip4: return (4, 17)
+        case .ip6: return (16, 41)
+        case .mac: return (6, 19)
+        case .address: return (17, 41)
+        case .prefixAny: return (18, 46)
+        case .prefix4: return (5, 46)
+        case .prefix6: return (17, 46)
+        case .structure: return op.simpleSize >= 0 ? (Int(op.simpleSize), Int(op.simpleOut)) : nil
+        default: return nil
         }
     }
 

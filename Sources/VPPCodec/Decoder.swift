@@ -41,6 +41,9 @@ struct BinaryDecoder: ~Copyable {
     let program: DecodeProgram
     let ops: UnsafeMutablePointer<Op>
     let text: UnsafeMutablePointer<UInt8>
+    let enums: UnsafeMutablePointer<EnumTable>
+    let enumNames: UnsafeMutablePointer<EnumName>
+    let dense: UnsafeMutablePointer<Int32>
     let p: UnsafeRawPointer
     let count: Int
     var offset = 0
@@ -57,6 +60,9 @@ struct BinaryDecoder: ~Copyable {
         self.program = program
         ops = program.ops
         text = program.text
+        enums = program.enums
+        enumNames = program.enumNames
+        dense = program.dense
         p = input
         self.count = count
         self.out = out
@@ -64,14 +70,17 @@ struct BinaryDecoder: ~Copyable {
         self.slotCapacity = slotCapacity
     }
 
+    // The helpers below take their inputs as arguments or are `mutating`: a non-mutating
+    // method of this (large, noncopyable) struct made the compiler copy all of it per call.
+
     @inline(__always)
-    private func need(_ n: Int) throws(CodecError) {
-        if n > count - offset { throw truncated(n) }
+    private mutating func need(_ n: Int) throws(CodecError) {
+        if n > count - offset { throw Self.truncated(n, offset: offset, left: count - offset) }
     }
 
     @inline(never)
-    private func truncated(_ n: Int) -> CodecError {
-        CodecError(.truncated, path: "", reason: "message truncated: \(n) more byte\(n == 1 ? "" : "s") needed at offset \(offset), \(count - offset) left")
+    private static func truncated(_ n: Int, offset: Int, left: Int) -> CodecError {
+        CodecError(.truncated, path: "", reason: "message truncated: \(n) more byte\(n == 1 ? "" : "s") needed at offset \(offset), \(left) left")
     }
 
     /// A big-endian integer of a constant width.
@@ -106,7 +115,7 @@ struct BinaryDecoder: ~Copyable {
     }
 
     @inline(__always)
-    private func byte(at o: Int) -> UInt8 {
+    private mutating func byte(at o: Int) -> UInt8 {
         p.load(fromByteOffset: o, as: UInt8.self)
     }
 
@@ -176,11 +185,11 @@ struct BinaryDecoder: ~Copyable {
         case .plainEnum:
             let w = Int(op.pointee.width)
             let v = try op.pointee.signed ? readSigned(w) : Int64(bitPattern: readUnsigned(w))
-            writeEnum(v, program.enums[Int(op.pointee.a)])
+            writeEnum(v, enums[Int(op.pointee.a)])
             return v
         case .flagSet:
             let v = try readUnsigned(Int(op.pointee.width))
-            writeFlags(v, program.enums[Int(op.pointee.a)])
+            writeFlags(v, enums[Int(op.pointee.a)])
             return Int64(bitPattern: v)
         case .fixedString:
             let n = Int(op.pointee.a)
@@ -263,6 +272,14 @@ struct BinaryDecoder: ~Copyable {
             offset += size
             return 0
         case .structure:
+            if op.pointee.simpleSize >= 0, Int(op.pointee.simpleSize) <= count - offset,
+               Int(op.pointee.simpleOut) + OutputCursor.keySlack <= OutputCursor.chunk {
+                // Every byte is there and nothing in it can fail: one bounds check and one
+                // output reservation for the whole struct.
+                out.reserve(Int(op.pointee.simpleOut) + OutputCursor.keySlack)
+                simpleStructure(op)
+                return 0
+            }
             out.byte(UInt8(ascii: "{"))
             try decodeFields(Int(op.pointee.a), Int(op.pointee.b), slotCount: Int(op.pointee.c))
             out.byte(UInt8(ascii: "}"))
@@ -305,6 +322,74 @@ struct BinaryDecoder: ~Copyable {
         return v
     }
 
+    /// A simple structure (`Op.simpleSize`) whose bytes are all there, into output room
+    /// reserved for its bound: no bounds checks, no capacity checks.
+    private mutating func simpleStructure(_ op: UnsafeMutablePointer<Op>) {
+        out.pos.pointee = UInt8(ascii: "{")
+        out.pos += 1
+        let start = Int(op.pointee.a)
+        for i in start..<start + Int(op.pointee.b) {
+            let f = ops + i
+            let key = text + Int(f.pointee.keyStart)
+            let dst = UnsafeMutableRawPointer(out.pos)
+            dst.storeBytes(of: UnsafeRawPointer(key).loadUnaligned(as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+            dst.storeBytes(of: UnsafeRawPointer(key).loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self),
+                           toByteOffset: 16, as: SIMD16<UInt8>.self)
+            if f.pointee.keyLength > Int32(OutputCursor.keySlack) {
+                out.pos.update(from: key, count: Int(f.pointee.keyLength))
+            }
+            out.pos += Int(f.pointee.keyLength)
+            simpleValue(f)
+        }
+        out.pos.pointee = UInt8(ascii: "}")
+        out.pos += 1
+    }
+
+    @inline(__always)
+    private mutating func simpleValue(_ op: UnsafeMutablePointer<Op>) {
+        @inline(__always) func load<T: FixedWidthInteger>(_: T.Type) -> T {
+            let v = T(bigEndian: p.loadUnaligned(fromByteOffset: offset, as: T.self))
+            offset += MemoryLayout<T>.size
+            return v
+        }
+        switch op.pointee.code {
+        case .u8: out.uintUnchecked(UInt64(load(UInt8.self)))
+        case .u16: out.uintUnchecked(UInt64(load(UInt16.self)))
+        case .u32: out.uintUnchecked(UInt64(load(UInt32.self)))
+        case .u64: out.uintUnchecked(load(UInt64.self))
+        case .i8: out.intUnchecked(Int64(load(Int8.self)))
+        case .i16: out.intUnchecked(Int64(load(Int16.self)))
+        case .i32: out.intUnchecked(Int64(load(Int32.self)))
+        case .i64: out.intUnchecked(load(Int64.self))
+        case .structure: simpleStructure(op)
+        case .bool:
+            if load(UInt8.self) != 0 { out.copy("true") } else { out.copy("false") }
+        case .plainEnum:
+            let v: Int64
+            switch (op.pointee.width, op.pointee.signed) {
+            case (1, false): v = Int64(load(UInt8.self))
+            case (2, false): v = Int64(load(UInt16.self))
+            case (4, false): v = Int64(load(UInt32.self))
+            case (1, true): v = Int64(load(Int8.self))
+            case (2, true): v = Int64(load(Int16.self))
+            case (4, true): v = Int64(load(Int32.self))
+            default: v = Int64(bitPattern: load(UInt64.self))
+            }
+            writeEnum(v, enums[Int(op.pointee.a)])
+        case .mac:
+            out.pos.pointee = UInt8(ascii: "\"")
+            var q = AddressText.writeMAC(p + offset, to: out.pos + 1)
+            q.pointee = UInt8(ascii: "\"")
+            q += 1
+            out.pos = q
+            offset += 6
+        default:
+            // The rest already write into reserved room; their reads are covered by the
+            // struct's size check, so this cannot throw.
+            _ = try? decodeValue(op, slots)
+        }
+    }
+
     /// A header field: VPP's are u16 and u32. Other widths read up to 8 bytes big-endian,
     /// never past the end.
     private mutating func readHeader(_ size: Int) throws(CodecError) -> UInt64 {
@@ -323,7 +408,7 @@ struct BinaryDecoder: ~Copyable {
     }
 
     /// Validates a VLA count against the bytes left (each element needs at least one byte).
-    private func elementCount(_ raw: Int64, elementSize: Int) throws(CodecError) -> Int {
+    private mutating func elementCount(_ raw: Int64, elementSize: Int) throws(CodecError) -> Int {
         let left = count - offset
         guard raw >= 0, raw <= Int64(left / max(elementSize, 1)) else {
             throw CodecError(.badLength, path: "", reason: "length field says \(raw) element\(raw == 1 ? "" : "s") but only \(left) byte\(left == 1 ? "" : "s") are left")
@@ -411,15 +496,15 @@ struct BinaryDecoder: ~Copyable {
     private mutating func writeEnum(_ v: Int64, _ e: EnumTable) {
         var member = -1
         if v >= 0, v < Int64(e.denseCount) {
-            member = Int(program.dense[Int(e.denseStart) + Int(v)])
+            member = Int(dense[Int(e.denseStart) + Int(v)])
         } else {
-            for k in Int(e.membersStart)..<Int(e.membersStart + e.membersCount) where program.enumNames[k].value == v {
+            for k in Int(e.membersStart)..<Int(e.membersStart + e.membersCount) where enumNames[k].value == v {
                 member = k
                 break
             }
         }
         if member >= 0 {
-            let m = program.enumNames[member]
+            let m = enumNames[member]
             out.short(text + Int(m.textStart), Int(m.textLength))
         } else {
             out.int(v)
@@ -432,7 +517,7 @@ struct BinaryDecoder: ~Copyable {
         var covered: UInt64 = 0
         var first = true
         for k in Int(e.flagsStart)..<Int(e.flagsStart + e.flagsCount) {
-            let m = program.enumNames[k]
+            let m = enumNames[k]
             let bits = UInt64(bitPattern: m.value)
             guard v & bits == bits else { continue }
             if !first { out.byte(UInt8(ascii: ",")) }
