@@ -51,7 +51,7 @@ extension JSONTape {
                 if reader.pos != b.count {
                     throw JSONParseError(offset: reader.pos, reason: "unexpected data after the JSON value")
                 }
-                return .success((reader.tokens, reader.decoded))
+                return .success((reader.tokens, reader.decoded.array))
             } catch {
                 return .failure(error)
             }
@@ -63,20 +63,23 @@ extension JSONTape {
 }
 
 /// The reader behind `JSONTape.parse` and `JSONParser.parse`.
-private struct TapeReader {
+private struct TapeReader: ~Copyable {
     let bytes: UnsafeBufferPointer<UInt8>
     var pos = 0
     var depth = 0
     var tokens: [JSONTape.Token] = []
     /// Decoded strings that had escapes; token offsets into it start at `bytes.count`.
-    var decoded: [UInt8] = []
+    var decoded = RawBuffer<UInt8>()
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
         tokens.reserveCapacity(bytes.count / 6 + 4)
     }
 
-    func fail(_ reason: String) -> JSONParseError {
+    // Helpers that only read are `mutating` too: borrowing this noncopyable struct could
+    // cost a copy of it per call.
+
+    mutating func fail(_ reason: String) -> JSONParseError {
         JSONParseError(offset: pos, reason: reason)
     }
 
@@ -228,16 +231,14 @@ private struct TapeReader {
             pos += 1
         }
         let outStart = decoded.count
-        decoded.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<pos]))
+        decoded.append(UnsafeBufferPointer(rebasing: bytes[start..<pos]))
         while pos < bytes.count {
             let b = bytes[pos]
             switch b {
             case UInt8(ascii: "\""):
                 pos += 1
                 if !ascii {
-                    try decoded.withUnsafeBufferPointer { d throws(JSONParseError) in
-                        try validate(UnsafeBufferPointer(rebasing: d[outStart...]), at: start)
-                    }
+                    try validate(decoded.suffix(from: outStart), at: start)
                 }
                 tokens.append(JSONTape.Token(kind: .string, ascii: ascii, start: bytes.count + outStart,
                                              length: decoded.count - outStart))
@@ -286,7 +287,7 @@ private struct TapeReader {
                     ascii = false
                     j += 1
                 }
-                decoded.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[pos..<j]))
+                decoded.append(UnsafeBufferPointer(rebasing: bytes[pos..<j]))
                 pos = j
             }
         }
@@ -305,7 +306,7 @@ private struct TapeReader {
     }
 
     /// Whole-string UTF-8 validation, as `String(validating:as:)` judges it.
-    func validate(_ buf: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) {
+    mutating func validate(_ buf: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) {
         guard let p = buf.baseAddress else { return }
         var i = 0
         while i < buf.count {
