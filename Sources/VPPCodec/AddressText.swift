@@ -314,13 +314,8 @@ enum AddressText {
         return out
     }
 
-    /// Parses a MAC as `aa:bb:cc:dd:ee:ff`, `aa-bb-cc-dd-ee-ff` or VPP's `aabb.ccdd.eeff`.
-    static func parseMAC(_ s: Substring) -> [UInt8]? {
-        if let r = s.utf8.withContiguousStorageIfAvailable({ parseMAC(utf8: $0) }) { return r }
-        return Array(s.utf8).withUnsafeBufferPointer { parseMAC(utf8: $0) }
-    }
-
-    /// `parseMAC` on the text's UTF-8 bytes.
+    /// Parses a MAC as `aa:bb:cc:dd:ee:ff`, `aa-bb-cc-dd-ee-ff` or VPP's `aabb.ccdd.eeff`, from
+    /// the text's UTF-8 bytes.
     static func parseMAC(utf8 u: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         var mac: (UInt64, UInt64) = (0, 0) // 12 nibbles as they are read
         var nibbles = 0
