@@ -16,6 +16,9 @@ enum OpCode: UInt8 {
 
 /// One field (or array element, or union arm) of a compiled message, as plain data.
 ///
+/// Sizes and counts from the schema are clamped to `Int32`: a layout that large cannot be
+/// present in a message, so decoding it fails with "truncated", as it would unclamped.
+///
 /// The decoder walks arrays of these without touching a reference count: everything an op
 /// needs is an integer, and its key is a range of the program's shared text.
 struct Op {
@@ -27,9 +30,9 @@ struct Op {
     /// Unions: `caseValue` is set.
     var hasCase = false
     /// The slot the field's integer value is remembered in (length fields, discriminators).
-    var recordSlot: Int16 = -1
+    var recordSlot: Int32 = -1
     /// VLAs: the slot of the length field; unions: the slot of the discriminator.
-    var slot: Int16 = -1
+    var slot: Int32 = -1
     /// The pre-rendered key (`,"name":`, `"name":`, or nothing) in `text`.
     var keyStart: Int32 = 0
     var keyLength: Int32 = 0
@@ -234,7 +237,7 @@ private struct ProgramBuilder {
         let (start, count) = fields(plan.body, topLevel: true)
         let prefix = intern(plan.prefix)
         return MessageEntry(prefixStart: prefix, prefixLength: Int32(plan.prefix.count), bodyStart: start,
-                            bodyCount: count, slotCount: Int32(plan.body.slotCount))
+                            bodyCount: count, slotCount: Int32(clamping: plan.body.slotCount))
     }
 
     /// Text interned once per distinct byte string.
@@ -268,13 +271,13 @@ private struct ProgramBuilder {
                 let key = (topLevel || i > 0 ? [UInt8(ascii: ",")] : []) + f.key
                 op.keyStart = intern(key)
                 op.keyLength = Int32(key.count)
-                if let d = f.discriminatorSlot { op.slot = Int16(d) }
+                if let d = f.discriminatorSlot { op.slot = Int32(clamping: d) }
             } else {
                 op = Op(code: .header)
                 op.width = UInt8(clamping: f.node.fixedSize ?? 0)
                 op.a = f.name == "_vl_msg_id" ? 0 : f.name == "client_index" ? 1 : 2
             }
-            if let r = f.recordSlot { op.recordSlot = Int16(r) }
+            if let r = f.recordSlot { op.recordSlot = Int32(clamping: r) }
             ops[Int(start) + i] = op
         }
         return range
@@ -300,10 +303,10 @@ private struct ProgramBuilder {
             return Op(code: .plainEnum, width: UInt8(e.width.size), signed: e.width.isSigned, a: enumTable(e))
         case .flagSet(let e):
             return Op(code: .flagSet, width: UInt8(e.width.size), a: enumTable(e))
-        case .fixedString(let n): return Op(code: .fixedString, a: Int32(n))
+        case .fixedString(let n): return Op(code: .fixedString, a: Int32(clamping: n))
         case .variableString: return Op(code: .variableString)
-        case .fixedBytes(let n): return Op(code: .fixedBytes, a: Int32(n))
-        case .variableBytes(let slot): return Op(code: .variableBytes, slot: Int16(slot))
+        case .fixedBytes(let n): return Op(code: .fixedBytes, a: Int32(clamping: n))
+        case .variableBytes(let slot): return Op(code: .variableBytes, slot: Int32(clamping: slot))
         case .ip4Address: return Op(code: .ip4)
         case .ip6Address: return Op(code: .ip6)
         case .macAddress: return Op(code: .mac)
@@ -316,23 +319,23 @@ private struct ProgramBuilder {
             }
         case .structure(let s):
             let (start, count) = fields(s, topLevel: false)
-            var op = Op(code: .structure, a: start, b: count, c: Int32(s.slotCount))
+            var op = Op(code: .structure, a: start, b: count, c: Int32(clamping: s.slotCount))
             if s.slotCount == 0, let (size, out) = simple(fields: Int(start)..<Int(start + count)) {
-                op.simpleSize = Int32(size)
-                op.simpleOut = Int32(out)
+                op.simpleSize = Int32(clamping: size)
+                op.simpleOut = Int32(clamping: out)
             }
             return op
         case .union(let u):
             let (start, count) = arms(u)
-            return Op(code: .union, a: start, b: count, c: Int32(u.size))
+            return Op(code: .union, a: start, b: count, c: Int32(clamping: u.size))
         case .fixedArray(let element, let n):
             let e = node(element)
             let index = append(e, name: "")
-            return Op(code: .fixedArray, a: Int32(n), b: index, c: Int32(element.fixedSize ?? 0))
+            return Op(code: .fixedArray, a: Int32(clamping: n), b: index, c: Int32(clamping: element.fixedSize ?? 0))
         case .variableArray(let element, let slot):
             let e = node(element)
             let index = append(e, name: "")
-            return Op(code: .variableArray, slot: Int16(slot), b: index, c: Int32(element.fixedSize ?? 1))
+            return Op(code: .variableArray, slot: Int32(clamping: slot), b: index, c: Int32(clamping: element.fixedSize ?? 1))
         }
     }
 
@@ -403,7 +406,8 @@ private struct ProgramBuilder {
         t.membersCount = Int32(e.members.count)
         // Direct lookup for the usual small non-negative values; first member wins, as in a
         // scan in declaration order.
-        let denseCount = min(256, Int((e.members.map(\.value).filter { $0 >= 0 }.max() ?? -1) + 1))
+        let largest = e.members.map(\.value).filter { $0 >= 0 }.max() ?? -1
+        let denseCount = largest >= 255 ? 256 : Int(largest + 1)
         t.denseStart = Int32(dense.count)
         t.denseCount = Int32(denseCount)
         var table = [Int32](repeating: -1, count: denseCount)

@@ -52,6 +52,7 @@ struct OutputCursor: ~Copyable {
     /// Makes room for `n` bytes (at most `chunk`) at `pos`.
     @inline(__always)
     mutating func reserve(_ n: Int) {
+        assert(n <= end - base, "a reservation must fit the scratch buffer")
         if end - pos < n { flush() }
     }
 
