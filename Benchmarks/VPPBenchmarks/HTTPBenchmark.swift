@@ -103,6 +103,8 @@ struct HTTPBenchmark {
         _ = try DirectClient.roundTrips(client, callers: Self.connections, seconds: 0.5)
         var httpCalls = gateways.map { _ in [CallRun]() }
         var directCalls: [CallRun] = []
+        var floorCalls: [CallRun] = []
+        var floorRatios: [Double] = []
         var ratios = gateways.map { _ in [Double]() }
         for r in 0..<rounds {
             progress("show_version, round \(r + 1) of \(rounds) (\(slice) s per row)")
@@ -122,9 +124,11 @@ struct HTTPBenchmark {
                                             threads: threads.summary()))
                 if !w.socketErrors.isEmpty { progress("\(g.label): wrk socket errors: \(w.socketErrors)") }
                 roundRates.append(w.rate)
+                if i == 0 { floorCalls.append(try floorRun(g, simProc, seconds: slice)) }
             }
             if let direct = directCalls.last?.rate {
                 for i in gateways.indices { ratios[i].append(roundRates[i] / direct) }
+                if let floor = floorCalls.last?.rate { floorRatios.append(floor / direct) }
             }
         }
 
@@ -135,7 +139,7 @@ struct HTTPBenchmark {
         print("Processes: simulator (built-in 26.06 definitions, local0 + \(grouped(Double(Self.interfaces))) loopbacks), two gateways "
               + "(threadPoolSize 0 and 2) on it, wrk 4.x (-t2 -c\(Self.connections) --latency, POST body `{}` by a Lua script); "
               + "the direct VPPClient (\(Self.connections) concurrent callers, `call(\"show_version\", json: \"{}\")`) runs in this process. "
-              + "\(rounds) round\(rounds == 1 ? "" : "s") of: gateway A, direct, gateway B, \(slice) s each; medians. "
+              + "\(rounds) round\(rounds == 1 ? "" : "s") of: gateway A, its /healthz, direct, gateway B, \(slice) s each; medians. "
               + "CPU: share of one core (2 cores = 200 %).")
         print("")
         var t = Table([
@@ -154,12 +158,23 @@ struct HTTPBenchmark {
             ])
         }
         t.add([
+            "HTTP ceiling: GET /healthz, 1 polling thread", grouped(median(floorCalls.map(\.rate))),
+            micros(median(floorCalls.map(\.p50))), micros(median(floorCalls.map(\.p99))),
+            "\(fixed(median(floorRatios) * 100, 0)) %", "\(floorCalls.reduce(0) { $0 + $1.errors })",
+            percent(median(floorCalls.map(\.gatewayCPU))), percent(median(floorCalls.map(\.simulatorCPU))),
+            percent(median(floorCalls.map(\.loadCPU))), fixed(median(floorCalls.map { $0.gatewayCPU / $0.rate * 1e6 }), 1),
+        ])
+        t.add([
             "direct VPPClient, \(Self.connections) callers", grouped(median(directCalls.map(\.rate))),
             micros(median(directCalls.map(\.p50))), micros(median(directCalls.map(\.p99))), "100 %",
             "\(directCalls.reduce(0) { $0 + $1.errors })", "–", percent(median(directCalls.map(\.simulatorCPU))),
             percent(median(directCalls.map(\.loadCPU))), "–",
         ])
         print(t.render())
+        print("")
+        print("HTTP ceiling: the first gateway answering `GET /healthz` on its polling thread (no VPP call, no suspend/resume), under "
+              + "the same wrk load right after its show_version row: what the HTTP layer alone (libmicrohttpd, the kernel's TCP, wrk) allows "
+              + "on this machine, an upper bound for any endpoint.")
         print("")
         print("Gateway threads under wrk (last round, share of one core, `top -H` style: CPU, and in parentheses the time runnable but waiting for a CPU; `oot.default-qos` are Swift's cooperative pool, `r-initiated-qos` Foundation threads (the VPP socket reader)):")
         for (i, g) in gateways.enumerated() { print("- \(g.label): \(httpCalls[i].last?.threads ?? "n/a")") }
@@ -208,6 +223,15 @@ struct HTTPBenchmark {
         met = target(complete && dumpBytesMatch, "every HTTP dump held \(grouped(Double(Self.interfaces + 1))) details, as many JSON bytes as the direct client's") && met
         print("(The throughput targets count as met when one of the two gateway configurations meets both.)")
         return met
+    }
+
+    /// `GET /healthz` on gateway `g` under the same wrk load: the HTTP layer's ceiling.
+    private func floorRun(_ g: GatewayUnderTest, _ simProc: ProcReader, seconds: Int) throws -> CallRun {
+        let window = CPUWindow([g.child.proc, simProc])
+        let w = try Wrk.run(url: "http://127.0.0.1:\(g.port)/healthz", connections: Self.connections, seconds: seconds, script: nil)
+        let shares = window.shares()
+        return CallRun(rate: w.rate, p50: w.p50, p99: w.p99, errors: w.non2xx, gatewayCPU: shares[0],
+                       simulatorCPU: shares[1], loadCPU: w.cpuShare)
     }
 
     private func directRun(_ client: VPPClient, _ simProc: ProcReader, _ me: ProcReader, seconds: Double) throws -> CallRun {

@@ -6,8 +6,17 @@ import VPPJSON
 import VPPSchema
 
 extension Gateway {
-    /// `POST /v1/{request}` (and `GET` for read-only requests), `GET|POST /v1/{dump}`.
-    func call(_ name: String, _ request: HTTPRequest, logger: Logger) async throws(Problem) -> HTTPResponse {
+    /// A message a request may call, checked: it exists, may be called over HTTP, the
+    /// policy allows it and the method fits.
+    struct CallTarget {
+        let codec: Codec
+        let message: MessageDef
+        /// A dump or get/stream call (streamed details) rather than request/reply.
+        var isStream: Bool { message.kind == .dump || message.kind == .getStream }
+    }
+
+    /// Resolves `POST /v1/{request}` (and `GET` for read-only requests), `GET|POST /v1/{dump}`.
+    func callTarget(_ name: String, _ request: HTTPRequest) throws(Problem) -> CallTarget {
         let codec = try requireCodec()
         guard let message = codec.schema.message(name) else {
             throw Problem(.unknownMessage, "no message \(name) in the loaded API\(suggestion(for: name, in: codec.schema))")
@@ -16,30 +25,65 @@ extension Gateway {
             throw Problem(.notCallable, refusal)
         }
         try checkPolicy(message)
-        let isStream = message.kind == .dump || message.kind == .getStream
-        let methods = isStream || CallPolicy.isReadOnly(name) ? ["GET", "POST"] : ["POST"]
-        try allow(request, methods)
-        if isStream {
-            return try await stream(message, fields: try fields(of: message, request, codec: codec), request, logger: logger)
+        let target = CallTarget(codec: codec, message: message)
+        try allow(request, target.isStream || CallPolicy.isReadOnly(name) ? ["GET", "POST"] : ["POST"])
+        return target
+    }
+
+    /// A call in a task: streams for dumps, else `startCall` awaited.
+    func call(_ name: String, _ request: HTTPRequest, logger: Logger) async throws(Problem) -> HTTPResponse {
+        let target = try callTarget(name, request)
+        if target.isStream {
+            return try await stream(target.message, fields: try fields(of: target.message, request, codec: target.codec), request, logger: logger)
         }
-        let reply: DecodedMessage
-        // The hot path hands the body to the codec as it came (one parse, in the encoder).
-        let parsed = request.method == "POST" && request.query.isEmpty ? nil : try fields(of: message, request, codec: codec)
+        let result: Result<HTTPResponse, Problem> = await withUnsafeContinuation { continuation in
+            do throws(Problem) {
+                try startCall(target, request) { continuation.resume(returning: $0) }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Sends a request/reply call; `answer` receives the outcome (200 with the reply, 422
+    /// for a non-zero `retval`, the VPP error's problem otherwise) on the VPP client's
+    /// reader thread, or wherever the timeout was seen. Problems found before sending are
+    /// thrown. The request timeout, when shorter, is the VPP call's timeout.
+    func startCall(_ target: CallTarget, _ request: HTTPRequest,
+                   answer: @escaping @Sendable (Result<HTTPResponse, Problem>) -> Void) throws(Problem) {
+        let name = target.message.name
+        let callTimeout = configuration.client.callTimeout
+        let requestTimeout = configuration.requestTimeout.flatMap { $0 < callTimeout ? $0 : nil }
         let sent = ContinuousClock.now
+        let metrics = self.metrics
+        let completion: @Sendable (Result<DecodedMessage, VPPError>) -> Void = { result in
+            switch result {
+            case .success(let reply):
+                metrics.observeVPPCall(ContinuousClock.now - sent)
+                if let r = reply.retval, r != 0 {
+                    answer(.failure(Problem(vpp: .retval(r, name, reply))))
+                } else {
+                    answer(.success(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(reply.json))))
+                }
+            case .failure(.timeout) where requestTimeout != nil:
+                answer(.failure(Problem(.vppTimeout, "the request took longer than the gateway's request timeout of \(requestTimeout ?? callTimeout)")))
+            case .failure(let error):
+                answer(.failure(Problem(vpp: error)))
+            }
+        }
+        // The hot path hands the body to the codec as it came (one parse, in the encoder).
+        let parsed = request.method == "POST" && request.query.isEmpty ? nil : try fields(of: target.message, request, codec: target.codec)
         do throws(VPPError) {
             if let parsed {
-                reply = try await client.call(name, .object(parsed))
+                try client.call(name, .object(parsed), timeout: requestTimeout ?? callTimeout, completion: completion)
             } else {
-                reply = try await client.call(name, json: request.body.isEmpty ? Array("{}".utf8) : request.body)
+                try client.call(name, json: request.body.isEmpty ? Array("{}".utf8) : request.body,
+                                timeout: requestTimeout ?? callTimeout, completion: completion)
             }
         } catch {
             throw Problem(vpp: error)
         }
-        metrics.observeVPPCall(ContinuousClock.now - sent)
-        if let r = reply.retval, r != 0 {
-            throw Problem(vpp: .retval(r, name, reply))
-        }
-        return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(reply.json))
     }
 
     /// The request fields: the JSON body for POST, query parameters for GET (both for POST

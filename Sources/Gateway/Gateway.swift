@@ -46,8 +46,8 @@ public final class Gateway: Sendable {
     public func start() async throws -> UInt16 {
         await client.start()
         await hub.start()
-        let handler: HTTPHandler = { [self] request in await handle(request) }
-        let s = try HTTPServer(configuration: configuration.http, logger: logger, handler: handler)
+        let handler: HTTPResponderHandler = { [self] request, responder in respond(to: request, with: responder) }
+        let s = try HTTPServer(configuration: configuration.http, logger: logger, responder: handler)
         try s.start()
         server.withLock { $0 = s }
         metrics.watch(client: client)
@@ -77,36 +77,96 @@ public final class Gateway: Sendable {
         logger.notice("tokens reloaded", metadata: ["tokens": "\(configuration.access.tokens?.count ?? 0)"])
     }
 
-    /// Answers one request. Never throws: every failure is a problem+json response.
-    func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        let started = ContinuousClock.now
-        // Echoed in a response header and logged: printable ASCII only (no control characters).
-        let requestID = request.header("x-request-id").flatMap { $0.utf8.count <= 128 && $0.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) ? $0 : nil } ?? nextRequestID()
-        let route = Route(path: request.path)
-        var logger = self.logger
-        logger[metadataKey: "request_id"] = .string(requestID)
-        var response: HTTPResponse
+    /// What one request carries from its start to its answer: for the request id header,
+    /// the metrics and the log line.
+    struct Exchange: Sendable {
+        let started: ContinuousClock.Instant
+        let requestID: String
+        let route: Route
+        let logger: Logger
         var caller: String?
+    }
+
+    /// Answers one request through `responder`; every failure is a problem+json response.
+    ///
+    /// Runs on the HTTP server's polling thread, so it never waits: request/reply calls are
+    /// encoded and sent from here and answered from the VPP client's reader thread when the
+    /// reply arrives (no task, no executor hops: the hot path), answers that need no VPP
+    /// are given at once, and everything else (dumps, events, metrics…) runs in a task.
+    func respond(to request: HTTPRequest, with responder: HTTPResponder) {
+        var exchange = begin(request)
         do throws(Problem) {
-            caller = try authorize(route, request)
-            if let timeout = configuration.requestTimeout, !route.isLongLived {
-                response = try await dispatch(route, request, logger: logger, timeout: timeout)
-            } else {
-                response = try await dispatch(route, request, logger: logger)
+            exchange.caller = try authorize(exchange.route, request)
+            if let response = try quickAnswer(exchange.route, request) {
+                responder.respond(finish(response, request, exchange))
+                return
+            }
+            if case .message(let name) = exchange.route {
+                let target = try callTarget(name, request)
+                if !target.isStream {
+                    let started = exchange
+                    try startCall(target, request) { [self] result in
+                        let response = switch result {
+                        case .success(let response): response
+                        case .failure(let problem): problem.response(requestID: started.requestID)
+                        }
+                        responder.respond(finish(response, request, started))
+                    }
+                    return
+                }
             }
         } catch {
-            response = error.response(requestID: requestID)
+            responder.respond(finish(error.response(requestID: exchange.requestID), request, exchange))
+            return
         }
-        response.headers.append(("X-Request-Id", requestID))
-        let elapsed = ContinuousClock.now - started
-        metrics.observeRequest(route: route.metricLabel, method: request.method, status: response.status, duration: elapsed)
+        let started = exchange
+        Task { responder.respond(finish(await handle(request, started), request, started)) }
+    }
+
+    /// The answer to routes that cost next to nothing (health, readiness, the index page):
+    /// given on the polling thread; nil for every other route.
+    private func quickAnswer(_ route: Route, _ request: HTTPRequest) throws(Problem) -> HTTPResponse? {
+        switch route {
+        case .index: try allow(request, ["GET", "HEAD"]); return indexPage()
+        case .healthz: try allow(request, ["GET", "HEAD"]); return health()
+        case .readyz: try allow(request, ["GET", "HEAD"]); return try readiness()
+        default: return nil
+        }
+    }
+
+    /// The slow path: routes that await (dumps, events, metrics…) in their own task.
+    private func handle(_ request: HTTPRequest, _ exchange: Exchange) async -> HTTPResponse {
+        do throws(Problem) {
+            if let timeout = configuration.requestTimeout, !exchange.route.isLongLived {
+                return try await dispatch(exchange.route, request, logger: exchange.logger, timeout: timeout)
+            }
+            return try await dispatch(exchange.route, request, logger: exchange.logger)
+        } catch {
+            return error.response(requestID: exchange.requestID)
+        }
+    }
+
+    private func begin(_ request: HTTPRequest) -> Exchange {
+        // Echoed in a response header and logged: printable ASCII only (no control characters).
+        let requestID = request.header("x-request-id").flatMap { $0.utf8.count <= 128 && $0.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) ? $0 : nil } ?? nextRequestID()
+        var logger = self.logger
+        logger[metadataKey: "request_id"] = .string(requestID)
+        return Exchange(started: ContinuousClock.now, requestID: requestID, route: Route(path: request.path), logger: logger)
+    }
+
+    /// Adds the request id, counts the request and logs it.
+    private func finish(_ response: HTTPResponse, _ request: HTTPRequest, _ exchange: Exchange) -> HTTPResponse {
+        var response = response
+        response.headers.append(("X-Request-Id", exchange.requestID))
+        let elapsed = ContinuousClock.now - exchange.started
+        metrics.observeRequest(route: exchange.route.metricLabel, method: request.method, status: response.status, duration: elapsed)
         let level: Logger.Level = response.status >= 500 ? .warning : .info
-        if logger.logLevel <= level {
+        if exchange.logger.logLevel <= level {
             var meta: Logger.Metadata = ["method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
                                          "duration_ms": "\(Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000)",
                                          "client": "\(request.remoteAddress)"]
-            if let caller { meta["token"] = "\(caller)" }
-            logger.log(level: level, "request", metadata: meta)
+            if let caller = exchange.caller { meta["token"] = "\(caller)" }
+            exchange.logger.log(level: level, "request", metadata: meta)
         }
         return response
     }
@@ -142,9 +202,9 @@ public final class Gateway: Sendable {
 
     private func dispatch(_ route: Route, _ request: HTTPRequest, logger: Logger) async throws(Problem) -> HTTPResponse {
         switch route {
-        case .index: try allow(request, ["GET", "HEAD"]); return indexPage()
-        case .healthz: try allow(request, ["GET", "HEAD"]); return health()
-        case .readyz: try allow(request, ["GET", "HEAD"]); return try readiness()
+        case .index, .healthz, .readyz:
+            guard let answer = try quickAnswer(route, request) else { throw Problem(.notFound, "no route for \(request.path)") }
+            return answer
         case .metrics: try allow(request, ["GET"]); return await metricsPage()
         case .openAPI: try allow(request, ["GET"]); return try openAPIDocument()
         case .schemaList: try allow(request, ["GET"]); return try schemaList()

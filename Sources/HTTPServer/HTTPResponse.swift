@@ -59,6 +59,33 @@ public enum HTTPBody: Sendable {
 /// blocking the server's polling thread.
 public typealias HTTPHandler = @Sendable (HTTPRequest) async -> HTTPResponse
 
+/// Handles one request without a task of its own: it runs on the server's polling thread
+/// and must not block there; it answers through the ``HTTPResponder``, at once or later
+/// from any thread (typically the thread on which the work it started completes).
+///
+/// This is the form for handlers that are callback-driven anyway (a VPP call completes on
+/// the client's reader thread): an answer given before the handler returns is queued
+/// without suspending the connection, and a later one resumes it directly, so a request
+/// costs no task creation and no hops through the Swift executor. Handlers that need to
+/// await start their own task (what ``HTTPServer/init(configuration:logger:handler:)``
+/// does for an ``HTTPHandler``).
+public typealias HTTPResponderHandler = @Sendable (HTTPRequest, HTTPResponder) -> Void
+
+/// The one-shot answer channel of a request handed to an ``HTTPResponderHandler``.
+///
+/// The first ``respond(_:)`` wins; later calls are ignored (a dropped stream body is closed
+/// so its producer stops). Answering is thread-safe. A responder must eventually be
+/// answered: the connection waits for it (shutdown answers 503 for it at the end of its
+/// grace period).
+public struct HTTPResponder: Sendable {
+    let context: RequestContext
+
+    /// Answers the request with `response`.
+    public func respond(_ response: HTTPResponse) {
+        context.complete(with: response)
+    }
+}
+
 /// A JSON string literal for `text` (RFC 8259 escaping).
 func jsonQuoted(_ text: String) -> String {
     var out = "\""

@@ -10,8 +10,9 @@ import Darwin
 #endif
 
 /// An HTTP/1.1 server on libmicrohttpd: one internal epoll polling thread (or a
-/// pool) parses requests; each request's handler runs in its own Swift task while
-/// its connection is suspended, so slow handlers never block the polling thread.
+/// pool) parses requests; an ``HTTPHandler`` runs in its own Swift task while its
+/// connection is suspended, so slow handlers never block the polling thread, and an
+/// ``HTTPResponderHandler`` answers from wherever its work completes.
 ///
 /// libmicrohttpd was chosen on measurement (see the design notes): it serves
 /// plain requests with a few microseconds of CPU and fans events out to many
@@ -43,10 +44,23 @@ public final class HTTPServer: Sendable {
     /// Creates a server; nothing is bound until ``start()``.
     /// - Throws: ``HTTPServerError`` when the configuration is invalid, so
     ///   mistakes surface before any socket is opened.
-    public init(
+    public convenience init(
         configuration: HTTPServerConfiguration,
         logger: Logger = Logger(label: "vpp-gateway.http"),
         handler: @escaping HTTPHandler
+    ) throws {
+        try self.init(configuration: configuration, logger: logger, responder: { request, responder in
+            Task { responder.respond(await handler(request)) }
+        })
+    }
+
+    /// Creates a server whose handler answers through an ``HTTPResponder`` (see
+    /// ``HTTPResponderHandler``): no task per request, for callback-driven handlers.
+    /// - Throws: ``HTTPServerError`` when the configuration is invalid.
+    public init(
+        configuration: HTTPServerConfiguration,
+        logger: Logger = Logger(label: "vpp-gateway.http"),
+        responder handler: @escaping HTTPResponderHandler
     ) throws {
         try configuration.validate()
         _ = try BindAddress(host: configuration.host, port: configuration.port)

@@ -8,11 +8,14 @@ import Synchronization
 /// (taken in the URI-log callback, released in the completed callback).
 ///
 /// Suspend/resume protocol (the compiler cannot check it):
-/// - On the final access call the polling thread sets `suspended` and calls
-///   `MHD_suspend_connection` under the lock, then starts the handler task.
-/// - The task stores its response and, only if `suspended` is still set,
-///   clears it under the lock and resumes outside it. Forced shutdown does the
-///   same with a 503. Whoever clears the flag resumes; nobody else does.
+/// - On the final access call the polling thread enters `handling` and calls
+///   the handler. When it returns, the polling thread takes a response already
+///   stored and queues it, or else sets `suspended` and calls
+///   `MHD_suspend_connection` under the lock.
+/// - The handler's answer (any thread, any time) stores the response and, only
+///   if `suspended` is set, clears it under the lock and resumes outside it.
+///   Forced shutdown does the same with a 503. Whoever clears the flag resumes;
+///   nobody else does.
 /// - libmicrohttpd then calls the access handler again, which queues the stored
 ///   response on the connection's own thread (queuing is only legal there).
 final class RequestContext: Sendable {
@@ -97,15 +100,15 @@ final class RequestContext: Sendable {
 
     var bodyTooLarge: Bool { state.withLock { $0.bodyTooLarge } }
 
-    /// Suspends the connection for the handler and returns the request to hand
-    /// it; called on the final access call, under the lock as the protocol says.
-    func suspendForHandler(connection: ConnectionRef, server: ServerCore) -> HTTPRequest {
+    /// Moves to the handling phase and returns the request to hand the handler; called on
+    /// the final access call. The connection is not suspended yet: the polling thread calls
+    /// ``takeResultOrSuspend(connection:)`` once the handler returned, which queues an
+    /// answer already given or suspends until one comes.
+    func beginHandling(connection: ConnectionRef, server: ServerCore) -> HTTPRequest {
         state.withLock { state in
             state.phase = .handling
             state.connection = connection
             state.server = server
-            state.suspended = true
-            MHDBridge.suspend(connection)
             let (path, query) = URIDecoding.parse(target: target)
             let body = state.body
             state.body = []
@@ -141,8 +144,9 @@ final class RequestContext: Sendable {
         resume?.perform()
     }
 
-    /// Takes the stored response on the access call after a resume. If there is
-    /// none yet (a spurious call), suspends again and returns `nil`.
+    /// Takes the stored response (right after the handler returned, or on the
+    /// access call after a resume). If there is none yet, suspends the connection
+    /// and returns `nil`.
     func takeResultOrSuspend(connection: ConnectionRef) -> HTTPResponse? {
         state.withLock { state in
             if let result = state.result {

@@ -8,7 +8,7 @@ import Synchronization
 final class ServerCore: Sendable {
     let configuration: HTTPServerConfiguration
     let logger: Logger
-    let handler: HTTPHandler
+    let handler: HTTPResponderHandler
     /// Mutual TLS: every request must carry a verified client certificate.
     let requiresClientCertificate: Bool
 
@@ -27,7 +27,7 @@ final class ServerCore: Sendable {
         var streams: [ObjectIdentifier: StreamCore] = [:]
     }
 
-    init(configuration: HTTPServerConfiguration, logger: Logger, handler: @escaping HTTPHandler) {
+    init(configuration: HTTPServerConfiguration, logger: Logger, handler: @escaping HTTPResponderHandler) {
         self.configuration = configuration
         self.logger = logger
         self.handler = handler
@@ -143,13 +143,12 @@ final class ServerCore: Sendable {
             guard registerRequest(context) else {
                 return respond(ServerProblem.shuttingDown(), context, connection)
             }
-            let request = context.suspendForHandler(connection: connection, server: self)
-            let handler = self.handler
-            Task {
-                let response = await handler(request)
-                context.complete(with: response)
-            }
-            return true
+            // The handler answers now (queued below without suspending) or later, from any
+            // thread (the connection is suspended meanwhile and resumed by the answer).
+            let request = context.beginHandling(connection: connection, server: self)
+            handler(request, HTTPResponder(context: context))
+            guard let response = context.takeResultOrSuspend(connection: connection) else { return true }
+            return respond(response, context, connection)
         case .handling:
             guard let response = context.takeResultOrSuspend(connection: connection) else { return true }
             return respond(response, context, connection)

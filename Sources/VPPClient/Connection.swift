@@ -194,9 +194,38 @@ final class Connection: Sendable, TransportDelegate {
     /// A request/reply call: encode, send, await, decode.
     func call(_ name: String, timeout: Duration,
               encode: (Codec, MessageHeader) throws(CodecError) -> [UInt8]) async throws(VPPError) -> DecodedMessage {
+        let (session, context, payload) = try prepareCall(name, encode: encode)
+        let raw = try await roundTrip(context, name: name, timeout: timeout) {
+            FrameHeader.appendFramed(payload, to: &$0)
+        }.get()
+        return try session.decode(raw)
+    }
+
+    /// A request/reply call whose reply (decoded) or failure is handed to `completion`,
+    /// exactly once: on the reader thread for a reply, else on whichever thread saw the
+    /// timeout, the connection's end or the send failure. Errors found before sending
+    /// (unknown message, invalid request) are thrown instead, so the caller answers them
+    /// at once.
+    func call(_ name: String, timeout: Duration,
+              encode: (Codec, MessageHeader) throws(CodecError) -> [UInt8],
+              completion: @escaping @Sendable (Result<DecodedMessage, VPPError>) -> Void) throws(VPPError) {
+        let (session, context, payload) = try prepareCall(name, encode: encode)
+        let waiter = PendingWaiter.callback { result in
+            completion(result.flatMap { raw in Result { () throws(VPPError) in try session.decode(raw) } })
+        }
+        guard pending.insert(context, waiter, name: name, timeout: timeout) else { throw .notConnected }
+        if let error = transport.send({ FrameHeader.appendFramed(payload, to: &$0) }) {
+            pending.fail(context, with: error)
+        }
+    }
+
+    /// Checks that `name` is a request/reply message the connected VPP serves, takes a
+    /// context and encodes the request.
+    @inline(__always)
+    private func prepareCall(_ name: String, encode: (Codec, MessageHeader) throws(CodecError) -> [UInt8])
+        throws(VPPError) -> (VPPSession, UInt32, [UInt8]) {
         let session = try requireSession()
         let out = try sendable(name, in: session)
-        let id = out.id
         if let pattern = out.pattern {
             switch pattern {
             case .dump, .getStream:
@@ -210,16 +239,12 @@ final class Connection: Sendable, TransportDelegate {
             throw .wrongPattern(message: name, expected: "\(name) is not a request (it has no context to match a reply)")
         }
         let context = nextContext()
-        let payload: [UInt8]
         do {
-            payload = try encode(session.codec, MessageHeader(messageID: id, clientIndex: session.clientIndex, context: context))
+            let payload = try encode(session.codec, MessageHeader(messageID: out.id, clientIndex: session.clientIndex, context: context))
+            return (session, context, payload)
         } catch {
             throw .invalidRequest(message: name, error)
         }
-        let raw = try await roundTrip(context, name: name, timeout: timeout) {
-            FrameHeader.appendFramed(payload, to: &$0)
-        }.get()
-        return try session.decode(raw)
     }
 
     // MARK: - Reader thread

@@ -290,6 +290,33 @@ public final class VPPClient: Sendable {
         }
     }
 
+    /// `call(_:json:timeout:)` without a task: `completion` receives the reply or the
+    /// failure exactly once, on the client's reader thread for a reply (else wherever the
+    /// timeout or disconnection was seen). It must not block: it runs before the next
+    /// message from VPP is read. Failures found before sending (not connected, unknown or
+    /// unavailable message, invalid request) are thrown at once instead.
+    ///
+    /// This is the form for front ends that are themselves callback-driven (the HTTP
+    /// gateway answers a request from here): it saves the two executor hops of an `await`.
+    public func call(_ name: String, json: some Collection<UInt8> & Sendable, timeout: Duration? = nil,
+                     completion: @escaping @Sendable (Result<DecodedMessage, VPPError>) -> Void) throws(VPPError) {
+        let connection = try requireConnection()
+        try connection.call(name, timeout: timeout ?? configuration.callTimeout, encode: {
+            (codec: Codec, header: MessageHeader) throws(CodecError) -> [UInt8] in
+            try codec.encode(json: json, as: name, header: header)
+        }, completion: completion)
+    }
+
+    /// `call(_:_:timeout:)` without a task; see `call(_:json:timeout:completion:)`.
+    public func call(_ name: String, _ fields: JSONValue, timeout: Duration? = nil,
+                     completion: @escaping @Sendable (Result<DecodedMessage, VPPError>) -> Void) throws(VPPError) {
+        let connection = try requireConnection()
+        try connection.call(name, timeout: timeout ?? configuration.callTimeout, encode: {
+            (codec: Codec, header: MessageHeader) throws(CodecError) -> [UInt8] in
+            try codec.encode(fields, as: name, header: header)
+        }, completion: completion)
+    }
+
     /// `call`, but a reply with a non-zero `retval` throws `VPPError.retval(code, name,
     /// reply)` (name it with `VPPErrorCode.lookup(code)`).
     public func checkedCall(_ name: String, _ fields: JSONValue = .object(JSONObject()),

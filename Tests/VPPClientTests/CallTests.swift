@@ -260,4 +260,60 @@ struct CallTests {
             }
         }
     }
+
+    @Test("the completion form answers each call exactly once: reply, retval, timeout, disconnection")
+    func completionCalls() async throws {
+        try await withSimulator(interfaces: 2) { sim in
+            try await withClient(sim) { client in
+                let results = Results()
+                let outsideAnyTask = Mutex(false)
+                try client.call("show_version", json: Array("{}".utf8)) { result in
+                    // Called on the reader thread itself, not in a task.
+                    outsideAnyTask.withLock { $0 = withUnsafeCurrentTask { $0 == nil } }
+                    results.put(result)
+                }
+                let reply = try await results.take().get()
+                #expect(reply.message.name == "show_version_reply" && reply.retval == 0)
+                #expect(outsideAnyTask.withLock { $0 })
+                // A non-zero retval is a reply, not an error: the caller decides.
+                try client.call("sw_interface_set_flags", object(["sw_if_index": int(99), "flags": .string("IF_STATUS_API_FLAG_ADMIN_UP")])) { results.put($0) }
+                #expect(try await results.take().get().retval == -2)
+                // Failures before sending are thrown, and nothing is sent.
+                let sent = sim.receivedCount("show_version")
+                #expect(throws: VPPError.self) { try client.call("show_version", json: Array("{bad".utf8)) { results.put($0) } }
+                #expect(throws: VPPError.self) { try client.call("sw_interface_dump", json: Array("{}".utf8)) { results.put($0) } }
+                #expect(sim.receivedCount("show_version") == sent)
+                // No reply: a timeout, once.
+                sim.faults.dropReplies(to: "show_version")
+                try client.call("show_version", json: Array("{}".utf8), timeout: .milliseconds(200)) { results.put($0) }
+                guard case .failure(.timeout) = try await results.take() else { Issue.record("expected a timeout"); return }
+                // Waiting when the connection drops: failed at once.
+                sim.faults.delayReplies(to: "show_version", by: .seconds(30))
+                try client.call("show_version", json: Array("{}".utf8)) { results.put($0) }
+                sim.closeAllConnections()
+                guard case .failure(let error) = try await results.take() else { Issue.record("expected a failure"); return }
+                if case .disconnected = error {} else { Issue.record("expected .disconnected, got \(error)") }
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(results.count == 0)
+            }
+        }
+    }
+}
+
+/// Completion results, awaited one by one (each wait bounded).
+private final class Results: Sendable {
+    private let state = Mutex<[Result<DecodedMessage, VPPError>]>([])
+
+    func put(_ result: Result<DecodedMessage, VPPError>) { state.withLock { $0.append(result) } }
+
+    var count: Int { state.withLock { $0.count } }
+
+    func take() async throws -> Result<DecodedMessage, VPPError> {
+        try await within(.seconds(10), "a completion") {
+            while true {
+                if let r = self.state.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return r }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    }
 }
