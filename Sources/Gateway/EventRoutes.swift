@@ -153,12 +153,7 @@ final class SSESink: EventSink {
     static func frame(_ item: HubItem) -> [UInt8] {
         switch item {
         case .event(let e):
-            var out: [UInt8] = []
-            out.reserveCapacity(e.json.count + e.name.utf8.count + 40)
-            out += Array("id: \(e.sequence)\nevent: \(e.name)\ndata: ".utf8)
-            out += e.json
-            out += [0x0A, 0x0A]
-            return out
+            return e.sseFrame
         case .heartbeat:
             return Array(": heartbeat\n\n".utf8)
         case .control(let c):

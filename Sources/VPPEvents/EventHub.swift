@@ -44,10 +44,23 @@ public actor EventHub {
         }
     }
 
-    struct Subscriber {
+    /// A reference, so the fan-out loop updates drop counts in place instead of copying
+    /// each subscriber out of the dictionary and back.
+    final class Subscriber {
         let sink: any EventSink
         let selections: [(key: RegistrationKey, event: String, filter: EventFilter)]
         var dropped = 0
+
+        init(sink: any EventSink, selections: [(key: RegistrationKey, event: String, filter: EventFilter)]) {
+            self.sink = sink
+            self.selections = selections
+        }
+
+        /// Whether this subscriber selected `event` through registration `key` and its
+        /// filter matches `fields`.
+        func wants(_ key: RegistrationKey, _ event: String, _ fields: JSONObject) -> Bool {
+            selections.contains { $0.key == key && $0.event == event && $0.filter.matches(fields) }
+        }
     }
 
     /// A hub over `client`. Call `start()` to follow the connection.
@@ -102,8 +115,11 @@ public actor EventHub {
         for selector in selectors {
             let plan = try RegistrationPlan(selector, codec: session.codec, pid: nextPID)
             if registrations[plan.key] == nil, plans[plan.key] == nil { nextPID &+= 1 }
-            plans[plan.key] = registrations[plan.key]?.plan ?? plan
-            selections.append((plan.key, selector.event, try plan.filter(selector.filters)))
+            let shared = plans[plan.key] ?? registrations[plan.key]?.plan ?? plan
+            plans[plan.key] = shared
+            // The shared plan's key: equal keys then share their strings, so the fan-out's
+            // comparison takes the identical-storage fast path.
+            selections.append((shared.key, selector.event, try plan.filter(selector.filters)))
         }
         let id = nextSubscriberID
         nextSubscriberID += 1
@@ -127,8 +143,8 @@ public actor EventHub {
             for key in plans.keys { release(subscriber: id, from: key) }
             return id
         }
-        var subscriber = Subscriber(sink: sink, selections: selections)
-        if let lastEventID { replay(after: lastEventID, to: &subscriber) }
+        let subscriber = Subscriber(sink: sink, selections: selections)
+        if let lastEventID { replay(after: lastEventID, to: subscriber) }
         subscribers[id] = subscriber
         return id
     }
@@ -318,22 +334,24 @@ public actor EventHub {
                          registrations: targets.map(\.key))
         nextSequence += 1
         ring.append(e)
+        // A subscriber of several target registrations gets the event once; with one
+        // target (the common case) there is nothing to de-duplicate.
         var done: Set<Int> = []
         var gone: [Int] = []
+        let item = HubItem.event(e)
         for r in targets {
-            for id in r.subscribers where done.insert(id).inserted {
-                guard var s = subscribers[id] else { continue }
-                guard s.selections.contains(where: { $0.key == r.key && $0.event == event && $0.filter.matches(fields) }) else { continue }
+            for id in r.subscribers {
+                if targets.count > 1 && !done.insert(id).inserted { continue }
+                guard let s = subscribers[id], s.wants(r.key, event, fields) else { continue }
                 if s.sink.isClosed { gone.append(id); continue }
-                deliver(.event(e), to: &s)
-                subscribers[id] = s
+                deliver(item, to: s)
             }
         }
         for id in gone { unsubscribe(id) }
     }
 
     /// Offers an item, first reporting earlier drops once there is room.
-    private func deliver(_ item: HubItem, to s: inout Subscriber) {
+    private func deliver(_ item: HubItem, to s: Subscriber) {
         if s.dropped > 0 {
             guard s.sink.offer(.control(.overflow(dropped: s.dropped))) else {
                 s.dropped += 1
@@ -350,7 +368,7 @@ public actor EventHub {
         }
     }
 
-    private func replay(after lastEventID: UInt64, to s: inout Subscriber) {
+    private func replay(after lastEventID: UInt64, to s: Subscriber) {
         let oldest = ring.oldest
         let unknown = lastEventID >= nextSequence   // not an id this hub gave out
         let tooOld = oldest.map { $0 > 0 && lastEventID < $0 - 1 } ?? false
@@ -361,7 +379,7 @@ public actor EventHub {
             let wanted = s.selections.contains { sel in
                 e.registrations.contains(sel.key) && sel.event == e.name && sel.filter.matches(e.fields)
             }
-            if wanted { deliver(.event(e), to: &s) }
+            if wanted { deliver(.event(e), to: s) }
         }
     }
 

@@ -13,6 +13,11 @@ public final class HubEvent: Sendable {
     public let json: [UInt8]
     /// The parsed fields, for per-subscriber filters.
     public let fields: JSONObject
+    /// The event as one Server-Sent Events frame (`id:`, `event:`, `data:` lines and the
+    /// blank line that ends it). Built once here because every SSE subscriber sends exactly
+    /// these bytes: with thousands of subscribers, formatting per subscriber would cost more
+    /// than the rest of the fan-out.
+    public let sseFrame: [UInt8]
     /// The registrations it was routed to.
     let registrations: [RegistrationKey]
 
@@ -22,6 +27,12 @@ public final class HubEvent: Sendable {
         self.json = json
         self.fields = fields
         self.registrations = registrations
+        var frame: [UInt8] = []
+        frame.reserveCapacity(json.count + name.utf8.count + 40)
+        frame += "id: \(sequence)\nevent: \(name)\ndata: ".utf8
+        frame += json
+        frame += [0x0A, 0x0A]
+        sseFrame = frame
     }
 }
 
