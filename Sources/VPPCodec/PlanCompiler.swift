@@ -48,20 +48,14 @@ struct PlanCompiler {
         case .alias(let name):
             guard let alias = schema.aliases[name] else { throw PlanError(reason: "unknown alias \(name)") }
             if let length = alias.length {
-                if alias.type == .scalar(.u8) {
-                    switch (name, length) {
-                    case ("ip4_address", 4): return .ip4Address
-                    case ("ip6_address", 16): return .ip6Address
-                    case ("mac_address", 6): return .macAddress
-                    default: return .fixedBytes(length)
-                    }
-                }
+                if let form = schema.textForm(ofAlias: name) { return Self.node(form) }
+                if alias.type == .scalar(.u8) { return .fixedBytes(length) }
                 if alias.type == .string { return .fixedString(length) }
                 return .fixedArray(try node(alias.type), length)
             }
             return try node(alias.type)
         case .structure(let name):
-            if let special = try specialStructure(name) { return special }
+            if let form = schema.textForm(ofStructure: name) { return Self.node(form) }
             if let cached = structCache[name] { return .structure(cached) }
             guard let def = schema.structs[name] else { throw PlanError(reason: "unknown typedef \(name)") }
             let plan = try compileFields(def.fields, name: name, topLevel: false)
@@ -85,31 +79,18 @@ struct PlanCompiler {
         }
     }
 
-    /// Recognises `address`, `prefix`, `ip4_prefix`, `ip6_prefix` by name and layout.
-    private func specialStructure(_ name: String) throws(PlanError) -> Node? {
-        guard let def = schema.structs[name], def.fields.count == 2 else { return nil }
-        let (a, b) = (def.fields[0], def.fields[1])
-        guard a.cardinality == .single, b.cardinality == .single else { return nil }
-        switch name {
-        case "address":
-            if case .enumeration = a.type, case .union(let u) = b.type, u == "address_union",
-               schema.enums[Schema.bareTypeName(a.typeName)]?.width == .u8 {
-                return .address
-            }
-        case "prefix":
-            if a.type == .structure("address"), b.type == .scalar(.u8) { return .prefix(.any) }
-        case "ip4_prefix":
-            if a.type == .alias("ip4_address"), b.type == .scalar(.u8), schema.aliases["ip4_address"]?.length == 4 {
-                return .prefix(.ip4)
-            }
-        case "ip6_prefix":
-            if a.type == .alias("ip6_address"), b.type == .scalar(.u8), schema.aliases["ip6_address"]?.length == 16 {
-                return .prefix(.ip6)
-            }
-        default:
-            break
+    /// The node that renders a type with a text form (recognised in VPPSchema, by name and
+    /// layout, for the codec and the OpenAPI document alike).
+    private static func node(_ form: TextForm) -> Node {
+        switch form {
+        case .ip4Address: .ip4Address
+        case .ip6Address: .ip6Address
+        case .macAddress: .macAddress
+        case .address: .address
+        case .prefix: .prefix(.any)
+        case .ip4Prefix: .prefix(.ip4)
+        case .ip6Prefix: .prefix(.ip6)
         }
-        return nil
     }
 
     /// The node for a field, with its array cardinality.

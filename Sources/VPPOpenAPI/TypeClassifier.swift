@@ -1,68 +1,28 @@
 import VPPSchema
 
-/// VPP's types with a text form in the canonical JSON (vectors README §3.6).
-enum SpecialType: Sendable, Equatable {
-    case ip4Address, ip6Address, macAddress, address, prefix, ip4Prefix, ip6Prefix
-}
 
 /// Questions about types that both the surface and the mapping ask.
 ///
-/// The special types are recognised by name *and* layout, exactly as the codec does
-/// (VPPCodec/PlanCompiler.swift): a custom API that reuses a name with another layout is
-/// described generically, as it is rendered.
+/// The special types are recognised by `Schema.textForm`, the same test the codec uses: a
+/// custom API that reuses a name with another layout is described generically, as it is
+/// rendered.
 struct TypeClassifier: Sendable {
     let schema: Schema
 
     /// The special type a type reference renders as, following aliases.
-    func special(_ t: TypeRef) -> SpecialType? {
+    func special(_ t: TypeRef) -> TextForm? {
         var t = t
         for _ in 0..<16 {
             switch t {
             case .alias(let name):
                 guard let alias = schema.aliases[name] else { return nil }
-                if let length = alias.length {
-                    guard alias.type == .scalar(.u8) else { return nil }
-                    switch (name, length) {
-                    case ("ip4_address", 4): return .ip4Address
-                    case ("ip6_address", 16): return .ip6Address
-                    case ("mac_address", 6): return .macAddress
-                    default: return nil
-                    }
-                }
+                if alias.length != nil { return schema.textForm(ofAlias: name) }
                 t = alias.type
             case .structure(let name):
-                return specialStructure(name)
+                return schema.textForm(ofStructure: name)
             default:
                 return nil
             }
-        }
-        return nil
-    }
-
-    private func specialStructure(_ name: String) -> SpecialType? {
-        guard let def = schema.structs[name], def.fields.count == 2 else { return nil }
-        let (a, b) = (def.fields[0], def.fields[1])
-        guard a.cardinality == .single, b.cardinality == .single else { return nil }
-        switch name {
-        case "address":
-            if case .enumeration = a.type, case .union(let u) = b.type, u == "address_union",
-               schema.enums[Schema.bareTypeName(a.typeName)]?.width == .u8 {
-                return .address
-            }
-        case "prefix":
-            if a.type == .structure("address"), b.type == .scalar(.u8), specialStructure("address") != nil {
-                return .prefix
-            }
-        case "ip4_prefix":
-            if a.type == .alias("ip4_address"), b.type == .scalar(.u8), schema.aliases["ip4_address"]?.length == 4 {
-                return .ip4Prefix
-            }
-        case "ip6_prefix":
-            if a.type == .alias("ip6_address"), b.type == .scalar(.u8), schema.aliases["ip6_address"]?.length == 16 {
-                return .ip6Prefix
-            }
-        default:
-            break
         }
         return nil
     }

@@ -424,7 +424,7 @@ struct TypeMapper {
     }
 
     /// The text forms of the special types (vectors README §3.6).
-    static func specialSchema(_ sp: SpecialType, name: String) -> JSONValue {
+    static func specialSchema(_ sp: TextForm, name: String) -> JSONValue {
         let ip4 = "^[0-9]{1,3}(\\.[0-9]{1,3}){3}"
         let ip6 = "^[0-9a-fA-F:.]{2,45}"
         switch sp {
