@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import VPPJSON
 
-/// Writes one JSON object per log line to standard error (`--log-format json`), for log
+/// Writes one JSON object per log line to standard error through ``LogOutput``
+/// (`--log-format json`), for log
 /// pipelines: `{"ts":…,"level":…,"label":…,"message":…, <metadata>…}`. Metadata such as
 /// `request_id` becomes top-level keys.
 struct JSONLogHandler: LogHandler {
@@ -29,6 +30,6 @@ struct JSONLogHandler: LogHandler {
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
         for (k, v) in merged.sorted(by: { $0.key < $1.key }) { o.append(k, .string(v.description)) }
         if !event.source.isEmpty { o.append("source", .string(event.source)) }
-        FileHandle.standardError.write(Data((JSONValue.object(o).jsonText + "\n").utf8))
+        LogOutput.standardError.write(Array((JSONValue.object(o).jsonText + "\n").utf8))
     }
 }

@@ -124,10 +124,10 @@ struct ServeCommand: AsyncParsableCommand {
         let json = settings.logFormat == "json"
         LoggingSystem.bootstrap { label in
             if json { return JSONLogHandler(label: label, level: level) }
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            return TextLogHandler(label: label, level: level)
         }
+        // Lines are written by a background thread: let the last ones out before exiting.
+        defer { LogOutput.standardError.flush() }
         let logger = Logger(label: "vpp-gateway")
         var config: GatewayConfiguration
         do {

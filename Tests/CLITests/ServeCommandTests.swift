@@ -147,4 +147,38 @@ import VPPTestSupport
         #expect(lines.contains { $0["message"] == .string("request") && $0["request_id"] != nil && $0["path"] == .string("/readyz") })
         #expect(lines.contains { $0["message"] == .string("stopped") })
     }
+
+    @Test func aStalledLogReaderNeverStallsRequests() async throws {
+        // Every request logs a line; nobody reads standard error, whose pipe (64 KiB) is
+        // full after a few hundred lines. Requests must go on regardless: logging must
+        // never block the threads that answer them.
+        let port = try Self.freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: GatewayExecutable.path)
+        process.arguments = ["serve", "--simulate", "--listen", "127.0.0.1:\(port)", "--shutdown-grace", "2"]
+        let err = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let deadline = ContinuousClock.now + .seconds(20)
+        var ready = false
+        while !ready, ContinuousClock.now < deadline {
+            ready = (try? await offload { try RawHTTPConnection(port: port, timeout: 2).request("GET", "/readyz").status }) == 200
+            if !ready { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(ready)
+        let answered = try await offload { () -> Int in
+            let c = try RawHTTPConnection(port: port, timeout: 5)
+            var ok = 0
+            for _ in 0..<2_000 where try c.request("POST", "/v1/show_version", body: Array("{}".utf8)).status == 200 { ok += 1 }
+            return ok
+        }
+        #expect(answered == 2_000)
+        let logs = Task { try await offload { String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) } }
+        process.terminate()
+        let text = try await logs.value
+        #expect(text.contains("path=/v1/show_version"))
+        #expect(text.contains("stopped"))
+    }
 }
