@@ -123,8 +123,7 @@ struct ServeCommand: AsyncParsableCommand {
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info
         let json = settings.logFormat == "json"
         LoggingSystem.bootstrap { label in
-            if json { return JSONLogHandler(label: label, level: level) }
-            return TextLogHandler(label: label, level: level)
+            GatewayLogHandler(label: label, level: level, format: json ? .json : .text)
         }
         // Lines are written by a background thread: let the last ones out before exiting.
         defer { LogOutput.standardError.flush() }

@@ -60,13 +60,17 @@ import VPPTestSupport
     }
 
     /// Starts `serve` with `arguments` on a free port and waits until `probe` answers.
-    static func startServe(_ arguments: [String], probe: @escaping @Sendable (UInt16) throws -> Bool) async throws -> (Process, UInt16) {
+    /// Starts `vpp-gateway serve` on a free port and waits until `probe` (by default:
+    /// `/readyz` answers 200) says it serves. Standard error goes to `standardError` if given.
+    static func startServe(_ arguments: [String], standardError: Pipe? = nil,
+                           probe: @escaping @Sendable (UInt16) throws -> Bool = { try RawHTTPConnection(port: $0, timeout: 2).request("GET", "/readyz").status == 200 })
+        async throws -> (Process, UInt16) {
         let port = try freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: GatewayExecutable.path)
         process.arguments = ["serve", "--listen", "127.0.0.1:\(port)"] + arguments
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = standardError ?? FileHandle.nullDevice
         try process.run()
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
@@ -106,22 +110,9 @@ import VPPTestSupport
     }
 
     @Test func sigtermEndsStreamsWithAFinalEventAndExitsCleanly() async throws {
-        let port = try Self.freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: GatewayExecutable.path)
-        process.arguments = ["serve", "--simulate", "--listen", "127.0.0.1:\(port)", "--log-format", "json", "--shutdown-grace", "3"]
         let err = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        try process.run()
+        let (process, port) = try await Self.startServe(["--simulate", "--log-format", "json", "--shutdown-grace", "3"], standardError: err)
         defer { if process.isRunning { process.terminate() } }
-        let deadline = ContinuousClock.now + .seconds(20)
-        var ready = false
-        while !ready, ContinuousClock.now < deadline {
-            ready = (try? await offload { try RawHTTPConnection(port: port, timeout: 2).request("GET", "/readyz").status }) == 200
-            if !ready { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(ready)
         let sawShutdown = Task {
             try await offload { () -> Bool in
                 let c = try RawHTTPConnection(port: port, timeout: 10)
@@ -152,22 +143,9 @@ import VPPTestSupport
         // Every request logs a line; nobody reads standard error, whose pipe (64 KiB) is
         // full after a few hundred lines. Requests must go on regardless: logging must
         // never block the threads that answer them.
-        let port = try Self.freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: GatewayExecutable.path)
-        process.arguments = ["serve", "--simulate", "--listen", "127.0.0.1:\(port)", "--shutdown-grace", "2"]
         let err = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        try process.run()
+        let (process, port) = try await Self.startServe(["--simulate", "--shutdown-grace", "2"], standardError: err)
         defer { if process.isRunning { process.terminate() } }
-        let deadline = ContinuousClock.now + .seconds(20)
-        var ready = false
-        while !ready, ContinuousClock.now < deadline {
-            ready = (try? await offload { try RawHTTPConnection(port: port, timeout: 2).request("GET", "/readyz").status }) == 200
-            if !ready { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(ready)
         let answered = try await offload { () -> Int in
             let c = try RawHTTPConnection(port: port, timeout: 5)
             var ok = 0

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import VPPJSON
 
 /// Where the gateway's log lines go: standard error, written by one background thread.
 ///
@@ -90,16 +91,23 @@ final class LogOutput: Sendable {
     }
 }
 
-/// The plain-text log format (`--log-format text`, the default), in swift-log's
-/// `StreamLogHandler` layout, written through ``LogOutput``:
-/// `2026-11-23T04:35:00+0000 info vpp-gateway: request_id=… [module] message`.
-struct TextLogHandler: LogHandler {
+/// The gateway's log lines, written through ``LogOutput``, in one of two formats:
+/// - `text` (the default), swift-log's `StreamLogHandler` layout:
+///   `2026-11-23T04:35:00Z info vpp-gateway: request_id=… [module] message`;
+/// - `json`, one object per line for log pipelines:
+///   `{"ts":…,"level":…,"label":…,"message":…, <metadata>…}`, metadata such as `request_id`
+///   as top-level keys.
+struct GatewayLogHandler: LogHandler {
+    enum Format { case text, json }
+
     let label: String
+    let format: Format
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
 
-    init(label: String, level: Logger.Level) {
+    init(label: String, level: Logger.Level, format: Format) {
         self.label = label
+        self.format = format
         logLevel = level
     }
 
@@ -109,10 +117,23 @@ struct TextLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        let pairs = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let time = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
-        let line = "\(time) \(event.level) \(label):\(pairs.isEmpty ? "" : " " + pairs) [\(event.source)] \(event.message)\n"
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }.sorted { $0.key < $1.key }
+        let line: String
+        switch format {
+        case .text:
+            let pairs = merged.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            let time = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+            line = "\(time) \(event.level) \(label):\(pairs.isEmpty ? "" : " " + pairs) [\(event.source)] \(event.message)\n"
+        case .json:
+            var o = JSONObject()
+            o.append("ts", .string(Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))))
+            o.append("level", .string(event.level.rawValue))
+            o.append("label", .string(label))
+            o.append("message", .string(event.message.description))
+            for (k, v) in merged { o.append(k, .string(v.description)) }
+            if !event.source.isEmpty { o.append("source", .string(event.source)) }
+            line = JSONValue.object(o).jsonText + "\n"
+        }
         LogOutput.standardError.write(Array(line.utf8))
     }
 }
