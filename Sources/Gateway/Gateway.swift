@@ -83,8 +83,17 @@ public final class Gateway: Sendable {
         let started: ContinuousClock.Instant
         let requestID: String
         let route: Route
-        let logger: Logger
+        /// The gateway's logger; ``logger`` adds the request id when something is logged
+        /// (setting logger metadata formats it at once, a cost most requests never need).
+        let baseLogger: Logger
         var caller: String?
+
+        /// The logger for this request: `request_id` in its metadata.
+        var logger: Logger {
+            var logger = baseLogger
+            logger[metadataKey: "request_id"] = .string(requestID)
+            return logger
+        }
     }
 
     /// Answers one request through `responder`; every failure is a problem+json response.
@@ -149,9 +158,7 @@ public final class Gateway: Sendable {
     private func begin(_ request: HTTPRequest) -> Exchange {
         // Echoed in a response header and logged: printable ASCII only (no control characters).
         let requestID = request.header("x-request-id").flatMap { $0.utf8.count <= 128 && $0.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) ? $0 : nil } ?? nextRequestID()
-        var logger = self.logger
-        logger[metadataKey: "request_id"] = .string(requestID)
-        return Exchange(started: ContinuousClock.now, requestID: requestID, route: Route(path: request.path), logger: logger)
+        return Exchange(started: ContinuousClock.now, requestID: requestID, route: Route(path: request.path), baseLogger: logger)
     }
 
     /// Adds the request id, counts the request and logs it.
@@ -161,7 +168,7 @@ public final class Gateway: Sendable {
         let elapsed = ContinuousClock.now - exchange.started
         metrics.observeRequest(route: exchange.route.metricLabel, method: request.method, status: response.status, duration: elapsed)
         let level: Logger.Level = response.status >= 500 ? .warning : .info
-        if exchange.logger.logLevel <= level {
+        if exchange.baseLogger.logLevel <= level {
             var meta: Logger.Metadata = ["method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
                                          "duration_ms": "\(Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000)",
                                          "client": "\(request.remoteAddress)"]

@@ -19,14 +19,19 @@ enum Route: Equatable, Sendable {
     case message(String)
     case notFound
 
-    /// Matches a decoded path (no query string).
+    /// Matches a decoded path (no query string). Trailing slashes are ignored. Runs for
+    /// every request: it splits into at most five pieces and makes a `String` only of the
+    /// name it captures.
     init(path: String) {
         var p = Substring(path)
-        while p.count > 1, p.hasSuffix("/") { p = p.dropLast() }
-        let parts = p.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        while p.utf8.count > 1, p.utf8.last == UInt8(ascii: "/") { p = p.dropLast() }
+        // The piece before the first "/" (empty for an absolute path) is dropped; a fourth
+        // piece, if any, holds the rest of a path too deep for any route.
+        let parts = p.split(separator: "/", maxSplits: 4, omittingEmptySubsequences: false).dropFirst()
+        let piece = { (i: Int) in parts[parts.startIndex + i] }
         switch parts.count {
         case 1:
-            switch parts[0] {
+            switch piece(0) {
             case "": self = .index
             case "healthz": self = .healthz
             case "readyz": self = .readyz
@@ -34,19 +39,19 @@ enum Route: Equatable, Sendable {
             case "openapi.json": self = .openAPI
             default: self = .notFound
             }
-        case 2 where parts[0] == "v1":
-            switch parts[1] {
+        case 2 where piece(0) == "v1":
+            switch piece(1) {
             case "schema": self = .schemaList
             case "decode": self = .decode
             case "events": self = .events(nil)
             case "": self = .notFound
-            default: self = .message(parts[1])
+            default: self = .message(String(piece(1)))
             }
-        case 3 where parts[0] == "v1" && !parts[2].isEmpty:
-            switch parts[1] {
-            case "schema": self = .schemaItem(parts[2])
-            case "encode": self = .encode(parts[2])
-            case "events": self = .events(parts[2])
+        case 3 where piece(0) == "v1" && !piece(2).isEmpty:
+            switch piece(1) {
+            case "schema": self = .schemaItem(String(piece(2)))
+            case "encode": self = .encode(String(piece(2)))
+            case "events": self = .events(String(piece(2)))
             default: self = .notFound
             }
         default:
