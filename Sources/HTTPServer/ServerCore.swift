@@ -196,22 +196,38 @@ final class ServerCore: Sendable {
     /// codings other than chunked, whitespace in field names, and HTTP/1.1 without Host
     /// (RFC 9112 §3.2, §5.1, §6.1, §6.3).
     static func framingRefusal(_ headers: [(name: String, value: String)], version: String) -> HTTPResponse? {
-        if headers.contains(where: { $0.name.contains(where: { $0 == " " || $0 == "\t" }) }) {
-            return ServerProblem.ambiguousFraming("Whitespace in a header field name (RFC 9112 §5.1).")
+        // One pass over the (lowercased) names, bytes only: this runs for every request.
+        var lengths = 0
+        var listedLength = false
+        var codings: [String] = []
+        var hasHost = false
+        for header in headers {
+            if header.name.utf8.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) {
+                return ServerProblem.ambiguousFraming("Whitespace in a header field name (RFC 9112 §5.1).")
+            }
+            switch header.name {
+            case "content-length":
+                lengths += 1
+                if header.value.utf8.contains(UInt8(ascii: ",")) { listedLength = true }
+            case "transfer-encoding":
+                codings.append(header.value)
+            case "host":
+                hasHost = true
+            default:
+                break
+            }
         }
-        let lengths = headers.filter { $0.name == "content-length" }
-        let codings = headers.filter { $0.name == "transfer-encoding" }
-        if lengths.count > 1 || lengths.contains(where: { $0.value.contains(",") }) {
+        if lengths > 1 || listedLength {
             return ServerProblem.ambiguousFraming("More than one Content-Length.")
         }
-        if !codings.isEmpty, !lengths.isEmpty {
+        if !codings.isEmpty, lengths > 0 {
             return ServerProblem.ambiguousFraming("Both Transfer-Encoding and Content-Length.")
         }
-        if let coding = codings.map(\.value).joined(separator: ",").split(separator: ",")
+        if let coding = codings.joined(separator: ",").split(separator: ",")
             .map({ String($0).trimmingASCIISpaces.lowercased() }).first(where: { $0 != "chunked" }) {
             return ServerProblem.unsupportedTransferCoding(coding)
         }
-        if version == "HTTP/1.1", !headers.contains(where: { $0.name == "host" }) {
+        if version == "HTTP/1.1", !hasHost {
             return ServerProblem.ambiguousFraming("HTTP/1.1 requests need a Host header.")
         }
         return nil
