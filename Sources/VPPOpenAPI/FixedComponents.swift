@@ -49,10 +49,50 @@ enum FixedComponents {
         events, with a JSON object as data: `vpp-disconnected` (the gateway lost VPP), \
         `vpp-connected` (VPP is back and the registration renewed: events may have been missed, \
         resynchronise), `overflow` (this subscriber was too slow and events were dropped; data \
-        gives how many) and `gap` (the Last-Event-ID asked for is older than the replay ring). A \
-        comment line is sent as a heartbeat every 15 s. Reconnecting with `Last-Event-ID` replays \
-        the events after it that are still in the ring.
+        gives how many), `gap` (the Last-Event-ID asked for is older than the replay ring) and \
+        `shutdown` (the gateway is stopping; the stream ends). A comment line is sent as a \
+        heartbeat every 15 s. Reconnecting with `Last-Event-ID` replays the events after it that \
+        are still in the ring.
+
+        The response `schema` describes one event of the stream (its `event`, `id` and `data` \
+        fields, `data` holding JSON): what OpenAPI 3.2 calls `itemSchema`, and how tools read the \
+        `schema` of an event stream before 3.2.
         """
+
+    /// The control events every stream may carry besides VPP's events.
+    static let controlEventNames = ["vpp-disconnected", "vpp-connected", "overflow", "gap", "shutdown"]
+
+    /// The schema of one event of a stream (see `sseDescription`): VPP's `event` with its
+    /// message's schema as the JSON in `data`, or a control event. With no name (the
+    /// multiplexed stream), any event name and any JSON object.
+    static func sseEvent(_ name: String?) -> JSONValue {
+        let framing = "One Server-Sent Event of this stream: `event` names it, `data` holds its JSON, `id` is its sequence number (VPP's events only)."
+        guard let name else {
+            return object([
+                ("type", str("object")), ("description", str(framing)), ("required", strings(["event", "data"])),
+                ("properties", object([
+                    ("event", object([("type", str("string"))])),
+                    ("id", object([("type", str("string"))])),
+                    ("data", object([("type", str("string")), ("contentMediaType", str("application/json"))])),
+                ])),
+            ])
+        }
+        return object([
+            ("description", str(framing)),
+            ("oneOf", .array([
+                object([
+                    ("type", str("object")), ("required", strings(["event", "data"])),
+                    ("properties", object([
+                        ("event", object([("type", str("string")), ("const", str(name))])),
+                        ("id", object([("type", str("string")), ("description", str("Per-stream monotonic sequence number."))])),
+                        ("data", object([("type", str("string")), ("contentMediaType", str("application/json")),
+                                         ("contentSchema", ref(name))])),
+                    ])),
+                ]),
+                ref("SSEControlEvent"),
+            ])),
+        ])
+    }
 
     static func problemContent() -> JSONValue {
         object([("application/problem+json", object([("schema", ref("Problem"))]))])
@@ -114,6 +154,29 @@ enum FixedComponents {
                     ("request_id", object([("type", str("string")), ("description", str("The gateway's id of the request, as in its logs."))])),
                 ])),
                 ("additionalProperties", .bool(true)),
+            ])),
+            ("SSEControlEvent", object([
+                ("type", str("object")),
+                ("description", str("A control event of an event stream (see the stream's description).")),
+                ("required", strings(["event", "data"])),
+                ("properties", object([
+                    ("event", object([("type", str("string")), ("enum", strings(controlEventNames))])),
+                    ("id", object([("type", str("string")), ("description", str("Not sent; readers repeat the last event's id."))])),
+                    ("data", object([("type", str("string")), ("contentMediaType", str("application/json")),
+                                     ("contentSchema", ref("SSEControl"))])),
+                ])),
+            ])),
+            ("SSEControl", object([
+                ("type", str("object")),
+                ("description", str("The data of a control event: `reason` (vpp-disconnected), `resync` (vpp-connected), `dropped` (overflow), `last_event_id` and `oldest_available` (gap); shutdown has none.")),
+                ("properties", object([
+                    ("reason", object([("type", str("string"))])),
+                    ("resync", object([("type", str("boolean"))])),
+                    ("dropped", object([("type", str("integer")), ("minimum", int(1))])),
+                    ("last_event_id", object([("type", str("integer")), ("minimum", int(0))])),
+                    ("oldest_available", object([("type", strings(["integer", "null"])), ("minimum", int(0))])),
+                ])),
+                ("additionalProperties", .bool(false)),
             ])),
             ("Message", object([
                 ("type", str("object")),
@@ -254,7 +317,7 @@ enum FixedComponents {
                     ref("LastEventID", section: "parameters"),
                 ],
                 success: object([("description", str("An endless text/event-stream; `event:` names the message of each.")),
-                                 ("content", object([("text/event-stream", object([("schema", object([("type", str("string"))]))]))]))]),
+                                 ("content", object([("text/event-stream", object([("schema", sseEvent(nil))]))]))]),
                 errorCodes: [400, 401, 403, 404, 422, 501, 503, 504]))])),
             ("/openapi.json", object([("get", operation(
                 "gateway_openapi", summary: "This document",

@@ -357,23 +357,12 @@ struct DocumentBuilder {
         }
         params.append(ref("LastEventID", section: "parameters"))
         let sample = examples.answers(e.name)?.first ?? examples.canonical(e)
-        let item = object([
-            ("type", str("object")),
-            ("description", str("One SSE event of this stream (the fields of the text/event-stream framing).")),
-            ("properties", object([
-                ("id", object([("type", str("string")), ("description", str("Per-stream monotonic sequence number."))])),
-                ("event", object([("type", str("string")), ("const", str(e.name))])),
-                ("data", object([("type", str("string")), ("contentMediaType", str("application/json")),
-                                 ("contentSchema", ref(e.name))])),
-            ])),
-        ])
         let success = object([
             ("description", str("An endless text/event-stream of \(e.name) events and control events.")),
             ("content", object([
                 ("text/event-stream", object([
-                    ("schema", object([("type", str("string")), ("description", str("Server-Sent Events; each `data:` line is a \(e.name) object in canonical JSON (see x-vpp-sse-event)."))])),
+                    ("schema", FixedComponents.sseEvent(e.name)),
                     ("example", str("id: 1\nevent: \(e.name)\ndata: \(sample.jsonText)\n\n")),
-                    ("x-vpp-sse-event", item),
                 ])),
             ])),
         ])

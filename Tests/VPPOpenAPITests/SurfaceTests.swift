@@ -72,8 +72,12 @@ import VPPTestSupport
             #expect(op["operationId"]?.stringValue == "events_\(name)")
             #expect(op["x-vpp-registration"]?.stringValue == want)
             let sse = op["responses"]?["200"]?["content"]?["text/event-stream"]
-            #expect(sse?["schema"]?["type"]?.stringValue == "string")
-            #expect(Doc.refName(sse?["x-vpp-sse-event"]?["properties"]?["data"]?["contentSchema"]) == name)
+            // The schema of one event: this message's, or a control event.
+            let kinds = sse?["schema"]?["oneOf"]?.arrayValue ?? []
+            #expect(kinds.count == 2)
+            #expect(kinds.first?["properties"]?["event"]?["const"]?.stringValue == name)
+            #expect(Doc.refName(kinds.first?["properties"]?["data"]?["contentSchema"]) == name)
+            #expect(Doc.refName(kinds.last) == "SSEControlEvent")
             let params = op["parameters"]?.arrayValue ?? []
             #expect(params.contains { Doc.refName($0) == "LastEventID" })
             for p in params.compactMap({ $0["name"]?.stringValue }) {

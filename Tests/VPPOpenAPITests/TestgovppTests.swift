@@ -13,7 +13,7 @@ import VPPTestSupport
         #expect(op["tags"]?.stringArray == ["testgovpp"])
         #expect(op["x-vpp-registration"]?.stringValue == "want_cu_up_gtp_error_ind_events")
         let sse = try #require(op["responses"]?["200"]?["content"]?["text/event-stream"])
-        let data = sse["x-vpp-sse-event"]?["properties"]?["data"]
+        let data = sse["schema"]?["oneOf"]?.arrayValue?.first?["properties"]?["data"]
         #expect(data?["contentMediaType"]?.stringValue == "application/json")
         let event = try #require(doc.resolve(data?["contentSchema"]))
         let raw = try #require(event["properties"]?["raw_msg_data"])
