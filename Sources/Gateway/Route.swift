@@ -20,40 +20,63 @@ enum Route: Equatable, Sendable {
     case notFound
 
     /// Matches a decoded path (no query string). Trailing slashes are ignored. Runs for
-    /// every request: it splits into at most five pieces and makes a `String` only of the
-    /// name it captures.
+    /// every request, so it works on the path's bytes and makes a `String` only of the name
+    /// it captures.
     init(path: String) {
-        var p = Substring(path)
-        while p.utf8.count > 1, p.utf8.last == UInt8(ascii: "/") { p = p.dropLast() }
-        // The piece before the first "/" (empty for an absolute path) is dropped; a fourth
-        // piece, if any, holds the rest of a path too deep for any route.
-        let parts = p.split(separator: "/", maxSplits: 4, omittingEmptySubsequences: false).dropFirst()
-        let piece = { (i: Int) in parts[parts.startIndex + i] }
-        switch parts.count {
+        var path = path
+        self = path.withUTF8 { Route(bytes: $0) }
+    }
+
+    private init(bytes: UnsafeBufferPointer<UInt8>) {
+        let slash = UInt8(ascii: "/")
+        var end = bytes.count
+        while end > 1, bytes[end - 1] == slash { end -= 1 }
+        // The pieces after each "/" (what precedes the first one is ignored); more than
+        // three match no route.
+        guard let first = bytes[..<end].firstIndex(of: slash) else {
+            self = .notFound
+            return
+        }
+        var pieces: (Range<Int>, Range<Int>, Range<Int>) = (0..<0, 0..<0, 0..<0)
+        var count = 0
+        var start = first + 1
+        while true {
+            let next = bytes[start..<end].firstIndex(of: slash) ?? end
+            switch count {
+            case 0: pieces.0 = start..<next
+            case 1: pieces.1 = start..<next
+            case 2: pieces.2 = start..<next
+            default: break
+            }
+            count += 1
+            if next == end || count > 3 { break }
+            start = next + 1
+        }
+        func range(_ i: Int) -> Range<Int> { i == 0 ? pieces.0 : i == 1 ? pieces.1 : pieces.2 }
+        func piece(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[range(i)]) }
+        func name(_ i: Int) -> String { String(decoding: piece(i), as: UTF8.self) }
+        func equals(_ i: Int, _ literal: StaticString) -> Bool {
+            piece(i).elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        }
+        switch count {
         case 1:
-            switch piece(0) {
-            case "": self = .index
-            case "healthz": self = .healthz
-            case "readyz": self = .readyz
-            case "metrics": self = .metrics
-            case "openapi.json": self = .openAPI
-            default: self = .notFound
-            }
-        case 2 where piece(0) == "v1":
-            switch piece(1) {
-            case "schema": self = .schemaList
-            case "decode": self = .decode
-            case "events": self = .events(nil)
-            case "": self = .notFound
-            default: self = .message(String(piece(1)))
-            }
-        case 3 where piece(0) == "v1" && !piece(2).isEmpty:
-            switch piece(1) {
-            case "schema": self = .schemaItem(String(piece(2)))
-            case "encode": self = .encode(String(piece(2)))
-            case "events": self = .events(String(piece(2)))
-            default: self = .notFound
-            }
+            if equals(0, "") { self = .index }
+            else if equals(0, "healthz") { self = .healthz }
+            else if equals(0, "readyz") { self = .readyz }
+            else if equals(0, "metrics") { self = .metrics }
+            else if equals(0, "openapi.json") { self = .openAPI }
+            else { self = .notFound }
+        case 2 where equals(0, "v1"):
+            if equals(1, "schema") { self = .schemaList }
+            else if equals(1, "decode") { self = .decode }
+            else if equals(1, "events") { self = .events(nil) }
+            else if equals(1, "") { self = .notFound }
+            else { self = .message(name(1)) }
+        case 3 where equals(0, "v1") && !pieces.2.isEmpty:
+            if equals(1, "schema") { self = .schemaItem(name(2)) }
+            else if equals(1, "encode") { self = .encode(name(2)) }
+            else if equals(1, "events") { self = .events(name(2)) }
+            else { self = .notFound }
         default:
             self = .notFound
         }
