@@ -218,57 +218,40 @@ struct BinaryDecoder: ~Copyable {
             return 0
         case .ip4:
             try need(4)
-            out.pos.pointee = UInt8(ascii: "\"")
-            var q = AddressText.writeIP4(p + offset, to: out.pos + 1)
-            q.pointee = UInt8(ascii: "\"")
-            q += 1
-            out.pos = q
+            out.quoted { AddressText.writeIP4(p + offset, to: $0) }
             offset += 4
             return 0
         case .ip6:
             try need(16)
-            out.pos.pointee = UInt8(ascii: "\"")
-            var q = AddressText.writeIP6(p + offset, to: out.pos + 1)
-            q.pointee = UInt8(ascii: "\"")
-            q += 1
-            out.pos = q
+            out.quoted { AddressText.writeIP6(p + offset, to: $0) }
             offset += 16
             return 0
         case .mac:
             try need(6)
-            out.pos.pointee = UInt8(ascii: "\"")
-            var q = AddressText.writeMAC(p + offset, to: out.pos + 1)
-            q.pointee = UInt8(ascii: "\"")
-            q += 1
-            out.pos = q
+            out.quoted { AddressText.writeMAC(p + offset, to: $0) }
             offset += 6
             return 0
         case .address:
             try need(17)
-            out.pos.pointee = UInt8(ascii: "\"")
-            var q = AddressText.writeAddress(p + offset, to: out.pos + 1)
-            q.pointee = UInt8(ascii: "\"")
-            q += 1
-            out.pos = q
+            out.quoted { AddressText.writeAddress(p + offset, to: $0) }
             offset += 17
             return 0
         case .prefixAny, .prefix4, .prefix6:
             let size = op.pointee.code == .prefixAny ? 18 : op.pointee.code == .prefix4 ? 5 : 17
             try need(size)
-            out.pos.pointee = UInt8(ascii: "\"")
             let a = p + offset
-            var q: UnsafeMutablePointer<UInt8>
-            switch op.pointee.code {
-            case .prefixAny: q = AddressText.writeAddress(a, to: out.pos + 1)
-            case .prefix4: q = AddressText.writeIP4(a, to: out.pos + 1)
-            default: q = AddressText.writeIP6(a, to: out.pos + 1)
+            let code = op.pointee.code
+            out.quoted { start in
+                var q: UnsafeMutablePointer<UInt8>
+                switch code {
+                case .prefixAny: q = AddressText.writeAddress(a, to: start)
+                case .prefix4: q = AddressText.writeIP4(a, to: start)
+                default: q = AddressText.writeIP6(a, to: start)
+                }
+                q.pointee = UInt8(ascii: "/")
+                q += 1
+                return q + JSONText.writeDecimal(UInt64(a.load(fromByteOffset: size - 1, as: UInt8.self)), to: q)
             }
-            q.pointee = UInt8(ascii: "/")
-            q += 1
-            q += JSONText.writeDecimal(UInt64(a.load(fromByteOffset: size - 1, as: UInt8.self)), to: q)
-            q.pointee = UInt8(ascii: "\"")
-            q += 1
-            out.pos = q
             offset += size
             return 0
         case .structure:

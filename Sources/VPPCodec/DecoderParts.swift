@@ -58,11 +58,7 @@ extension BinaryDecoder {
             }
             writeEnum(v, enums[Int(op.pointee.a)])
         case .mac:
-            out.pos.pointee = UInt8(ascii: "\"")
-            var q = AddressText.writeMAC(p + offset, to: out.pos + 1)
-            q.pointee = UInt8(ascii: "\"")
-            q += 1
-            out.pos = q
+            out.quoted { AddressText.writeMAC(p + offset, to: $0) }
             offset += 6
         default:
             // The rest already write into reserved room; their reads are covered by the

@@ -101,6 +101,16 @@ struct OutputCursor: ~Copyable {
         copy(s.utf8Start, s.utf8CodeUnitCount)
     }
 
+    /// Writes a text form between quotes: `write` puts the text at the pointer it is given
+    /// and returns where it ended (the address writers). The room is already reserved.
+    @inline(__always)
+    mutating func quoted(_ write: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) {
+        pos.pointee = UInt8(ascii: "\"")
+        let end = write(pos + 1)
+        end.pointee = UInt8(ascii: "\"")
+        pos = end + 1
+    }
+
     /// Copies a key of at most `keySlack` bytes from text padded by `keySlack` bytes, then
     /// leaves `valueRoom` bytes reserved for the value: one capacity check for both, and the
     /// copy is two unconditional 16-byte moves instead of a `memcpy` call.
