@@ -146,17 +146,7 @@ struct RequestResponseTests {
             return
         }
         let port = server.port
-        let output = try await offload { () -> String in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            process.arguments = ["-sS", "-g", "--max-time", "10", "http://[::1]:\(port)/"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
+        let output = try await offload { try runProcess(["curl", "-sS", "-g", "--max-time", "10", "http://[::1]:\(port)/"]).output }
         #expect(output == "::1")
         await server.shutdown(gracePeriod: .seconds(2))
     }
