@@ -79,12 +79,18 @@ final class Connection {
     }
 
     private func compactInput() {
-        if inputStart == input.count {
-            input.removeAll(keepingCapacity: input.capacity <= 1 << 20)
-            inputStart = 0
-        } else if inputStart > 1 << 16 {
-            input.removeFirst(inputStart)
-            inputStart = 0
+        Self.compact(&input, consumed: &inputStart, shiftAbove: 1 << 16)
+    }
+
+    /// Drops the consumed front of a buffer: all of it once everything is consumed (keeping
+    /// up to 1 MiB of capacity), else by shifting once more than `shiftAbove` bytes are.
+    private static func compact(_ buffer: inout [UInt8], consumed: inout Int, shiftAbove: Int) {
+        if consumed == buffer.count {
+            buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
+            consumed = 0
+        } else if consumed > shiftAbove {
+            buffer.removeFirst(consumed)
+            consumed = 0
         }
     }
 
@@ -142,13 +148,7 @@ final class Connection {
             if n < 0, e == EAGAIN || e == EWOULDBLOCK { break }
             return false
         }
-        if outputStart == output.count {
-            output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
-            outputStart = 0
-        } else if outputStart > 1 << 20 {
-            output.removeFirst(outputStart)
-            outputStart = 0
-        }
+        Self.compact(&output, consumed: &outputStart, shiftAbove: 1 << 20)
         return true
     }
 
