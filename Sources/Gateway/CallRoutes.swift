@@ -30,22 +30,6 @@ extension Gateway {
         return target
     }
 
-    /// A call in a task: streams for dumps, else `startCall` awaited.
-    func call(_ name: String, _ request: HTTPRequest, logger: Logger) async throws(Problem) -> HTTPResponse {
-        let target = try callTarget(name, request)
-        if target.isStream {
-            return try await stream(target.message, fields: try fields(of: target.message, request, codec: target.codec), request, logger: logger)
-        }
-        let result: Result<HTTPResponse, Problem> = await withUnsafeContinuation { continuation in
-            do throws(Problem) {
-                try startCall(target, request) { continuation.resume(returning: $0) }
-            } catch {
-                continuation.resume(returning: .failure(error))
-            }
-        }
-        return try result.get()
-    }
-
     /// Sends a request/reply call; `answer` receives the outcome (200 with the reply, 422
     /// for a non-zero `retval`, the VPP error's problem otherwise) on the VPP client's
     /// reader thread, or wherever the timeout was seen. Problems found before sending are
@@ -103,7 +87,9 @@ extension Gateway {
     /// once (not connected, unknown message, VPP error) are proper problem responses; details
     /// are then written as they arrive, with backpressure, so memory does not grow with the
     /// number of details.
-    func stream(_ message: MessageDef, fields: JSONObject, _ request: HTTPRequest, logger: Logger) async throws(Problem) -> HTTPResponse {
+    func stream(_ target: CallTarget, _ request: HTTPRequest, logger: Logger) async throws(Problem) -> HTTPResponse {
+        let message = target.message
+        let fields = try fields(of: message, request, codec: target.codec)
         let ndjson = Negotiation.prefersNDJSON(request.header("accept"))
         let sent = ContinuousClock.now
         var iterator = client.dump(message.name, .object(fields)).makeAsyncIterator()

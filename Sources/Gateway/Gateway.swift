@@ -87,6 +87,9 @@ public final class Gateway: Sendable {
         /// (setting logger metadata formats it at once, a cost most requests never need).
         let baseLogger: Logger
         var caller: String?
+        /// `/v1/{message}` of a dump or get/stream message: resolved on the polling thread,
+        /// streamed in the task.
+        var target: CallTarget?
 
         /// The logger for this request: `request_id` in its metadata.
         var logger: Logger {
@@ -112,6 +115,7 @@ public final class Gateway: Sendable {
             }
             if case .message(let name) = exchange.route {
                 let target = try callTarget(name, request)
+                exchange.target = target
                 if !target.isStream {
                     let started = exchange
                     try startCall(target, request) { [self] result in
@@ -147,9 +151,9 @@ public final class Gateway: Sendable {
     private func handle(_ request: HTTPRequest, _ exchange: Exchange) async -> HTTPResponse {
         do throws(Problem) {
             if let timeout = configuration.requestTimeout, !exchange.route.isLongLived {
-                return try await dispatch(exchange.route, request, logger: exchange.logger, timeout: timeout)
+                return try await dispatch(exchange, request, timeout: timeout)
             }
-            return try await dispatch(exchange.route, request, logger: exchange.logger)
+            return try await dispatch(exchange, request)
         } catch {
             return error.response(requestID: exchange.requestID)
         }
@@ -179,11 +183,11 @@ public final class Gateway: Sendable {
     }
 
     /// `dispatch`, answered 504 if it takes longer than `timeout` (the work is cancelled).
-    private func dispatch(_ route: Route, _ request: HTTPRequest, logger: Logger, timeout: Duration) async throws(Problem) -> HTTPResponse {
+    private func dispatch(_ exchange: Exchange, _ request: HTTPRequest, timeout: Duration) async throws(Problem) -> HTTPResponse {
         let result = await withTaskGroup(of: Result<HTTPResponse, Problem>?.self) { group in
             group.addTask {
                 do throws(Problem) {
-                    return .success(try await self.dispatch(route, request, logger: logger))
+                    return .success(try await self.dispatch(exchange, request))
                 } catch {
                     return .failure(error)
                 }
@@ -207,7 +211,8 @@ public final class Gateway: Sendable {
         return requestPrefix + "-" + String(n, radix: 16)
     }
 
-    private func dispatch(_ route: Route, _ request: HTTPRequest, logger: Logger) async throws(Problem) -> HTTPResponse {
+    private func dispatch(_ exchange: Exchange, _ request: HTTPRequest) async throws(Problem) -> HTTPResponse {
+        let route = exchange.route
         switch route {
         case .index, .healthz, .readyz:
             guard let answer = try quickAnswer(route, request) else { throw Problem(.notFound, "no route for \(request.path)") }
@@ -219,7 +224,11 @@ public final class Gateway: Sendable {
         case .decode: try allow(request, ["POST"]); return try decode(request)
         case .encode(let name): try allow(request, ["POST"]); return try encode(name, request)
         case .events(let name): try allow(request, ["GET"]); return try await events(name, request)
-        case .message(let name): return try await call(name, request, logger: logger)
+        case .message(let name):
+            // Request/reply calls never get here: `respond` answers them from VPP's reply.
+            let target: CallTarget
+            if let resolved = exchange.target { target = resolved } else { target = try callTarget(name, request) }
+            return try await stream(target, request, logger: exchange.logger)
         case .notFound: throw Problem(.notFound, "no route for \(request.path); see / and /openapi.json")
         }
     }
