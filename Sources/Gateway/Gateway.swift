@@ -40,15 +40,25 @@ public final class Gateway: Sendable {
         offlineCodec = offlineSchema.map { Codec(schema: $0) }
     }
 
-    /// Starts connecting to VPP (retrying in the background) and serving HTTP.
+    /// Starts connecting to VPP (retrying in the background) and serving HTTP. When the
+    /// HTTP side cannot start (port taken, bad TLS material), the VPP connection it has
+    /// opened is closed again with `sockclnt_delete`, so a failed start leaves nothing
+    /// behind on VPP.
     /// - Returns: the bound port.
     @discardableResult
     public func start() async throws -> UInt16 {
         await client.start()
         await hub.start()
         let handler: HTTPResponderHandler = { [self] request, responder in respond(to: request, with: responder) }
-        let s = try HTTPServer(configuration: configuration.http, logger: logger, responder: handler)
-        try s.start()
+        let s: HTTPServer
+        do {
+            s = try HTTPServer(configuration: configuration.http, logger: logger, responder: handler)
+            try s.start()
+        } catch {
+            await hub.shutdown()
+            await client.shutdown()
+            throw error
+        }
         server.withLock { $0 = s }
         metrics.watch(client: client)
         logger.info("serving", metadata: ["address": "\(configuration.http.host):\(s.port)",

@@ -371,13 +371,21 @@ final class Connection: Sendable, TransportDelegate {
     /// Queues `sockclnt_delete` and closes without waiting for the reply (for `deinit`).
     func abandon() {
         transport.expectClose(.shutdown)
+        closeSayingGoodbye(.shutdown)
+    }
+
+    /// Closes on the client's own initiative (VPP unresponsive, VPP restarted) after
+    /// queueing `sockclnt_delete`, so that even this close never leaves VPP reading a dead
+    /// socket (notes §8: VPP 26.06 can spin on one, socket_api.c:284-296). The reply is not
+    /// awaited: the connection is being given up.
+    func closeSayingGoodbye(_ reason: DisconnectReason) {
         let index = registeredIndex.load(ordering: .relaxed)
-        if index != 0 {
+        if index != 0, !transport.isClosed {
             let id = published.load()?.table.id(of: "sockclnt_delete") ?? Memclnt.sockclntDelete
             let bytes = Handshake.sockclntDelete(id: id, clientIndex: index, context: nextContext())
             _ = transport.send { FrameHeader.appendFramed(bytes, to: &$0) }
         }
-        transport.close(.shutdown)
+        transport.close(reason)
     }
 
     // MARK: - Maintenance: timeouts and liveness
@@ -422,7 +430,7 @@ final class Connection: Sendable, TransportDelegate {
         case .none: break
         case .dead(let silence):
             logger.error("VPP unresponsive: closing the connection", metadata: ["silence": "\(silence)"])
-            close(.unresponsive(silence: silence))
+            closeSayingGoodbye(.unresponsive(silence: silence))
         case .ping:
             sendPing(session)
         }
@@ -437,7 +445,7 @@ final class Connection: Sendable, TransportDelegate {
             guard case .success(let raw) = result, let pid = Handshake.pingReplyPID(raw.bytes) else { return }
             if pid != expected {
                 logger.warning("VPP restarted (vpe_pid changed): reconnecting", metadata: ["old": "\(expected)", "new": "\(pid)"])
-                close(.vppRestarted(oldPID: expected, newPID: pid))
+                closeSayingGoodbye(.vppRestarted(oldPID: expected, newPID: pid))
             }
         }
         // No deadline of its own: the liveness rule decides when silence means death.

@@ -279,7 +279,7 @@ final class StreamDriver {
                     more = try nextPage(after: reply)
                 } else if let pid = Handshake.pingReplyPID(reply.bytes), pid != session.vpePID {
                     // The closing control_ping_reply doubles as a liveness probe (notes §1.6).
-                    connection.close(.vppRestarted(oldPID: session.vpePID, newPID: pid))
+                    connection.closeSayingGoodbye(.vppRestarted(oldPID: session.vpePID, newPID: pid))
                 }
                 if !more {
                     finished = true

@@ -193,6 +193,7 @@ struct ResilienceTests {
                     return false
                 }
                 #expect(recorder.count { if case .disconnected(.unresponsive) = $0 { true } else { false } } == 1)
+                #expect(sim.receivedCount("sockclnt_delete") == 1, "giving up on VPP still says sockclnt_delete")
                 #expect(try await client.call("show_version").retval == 0)
             }
         }
@@ -210,6 +211,7 @@ struct ResilienceTests {
                 #expect(recorder.count {
                     if case .disconnected(.vppRestarted(_, 424_242)) = $0 { true } else { false }
                 } == 1)
+                try await waitUntil(.seconds(5), "goodbye on the old connection") { sim.receivedCount("sockclnt_delete") == 1 }
             }
         }
     }
