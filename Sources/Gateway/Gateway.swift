@@ -24,7 +24,7 @@ public final class Gateway: Sendable {
     /// The schema used while no session exists (from `--api-dir`, or built in).
     let offlineCodec: Codec?
     private let server: Mutex<HTTPServer?> = Mutex(nil)
-    let openAPICache: Mutex<(key: ObjectIdentifier?, body: [UInt8])?> = Mutex(nil)
+    let openAPICache: Mutex<(codec: Codec, body: [UInt8])?> = Mutex(nil)
     private let requestCounter = Atomic<UInt64>(0)
     /// SSE streams per client address, for `sseMaxPerClient`.
     let streamsPerClient = Mutex<[String: Int]>([:])

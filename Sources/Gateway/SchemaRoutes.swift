@@ -120,17 +120,17 @@ extension Gateway {
         return .object(o)
     }
 
-    /// `GET /openapi.json`: generated from the schema in use, cached until it changes.
+    /// `GET /openapi.json`: generated from the schema in use, cached until it changes. The
+    /// cache holds the codec it was made from and compares by identity: an object
+    /// identifier alone could be reused by a later session's codec at the same address.
     func openAPIDocument() throws(Problem) -> HTTPResponse {
         let codec = try requireCodec()
-        let session = client.session
-        let key = session.map { ObjectIdentifier($0) }
-        if let cached = openAPICache.withLock({ c in c.flatMap { $0.key == key ? $0.body : nil } }) {
+        if let cached = openAPICache.withLock({ c in c.flatMap { $0.codec === codec ? $0.body : nil } }) {
             return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(cached))
         }
         let options = OpenAPIOptions(serverURL: configuration.publicURL)
         let body = Array(OpenAPIGenerator(schema: codec.schema, options: options).jsonText().utf8)
-        openAPICache.withLock { $0 = (key, body) }
+        openAPICache.withLock { $0 = (codec, body) }
         return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(body))
     }
 }
