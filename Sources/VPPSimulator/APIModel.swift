@@ -59,10 +59,14 @@ final class APIModel: Sendable {
     }
 
     /// `"[" + module documents joined by "," + "]"` in registration (id) order, as
-    /// vl_api_get_api_json_t_handler builds it (memclnt_api.c:138-168).
+    /// vl_api_get_api_json_t_handler builds it (memclnt_api.c:138-168). memclnt is not
+    /// among them: a module's document is added to `am->json_api_repr` only by its
+    /// generated `setup_message_id_table` (vppapigen_c.py:1737), and memclnt is registered
+    /// statically instead (memory_api.c:513-518), which is why clients bootstrap from a
+    /// bundled memclnt.api.json (vpp_papi.py:602-615).
     func apiJSON(for table: MessageTable) -> String {
         var parts: [String] = []
-        for base in table.moduleBases {
+        for base in table.moduleBases where base.module != "memclnt" {
             if let d = documents[base.module] { parts.append(d) }
         }
         return "[" + parts.joined(separator: ",") + "]"

@@ -118,7 +118,10 @@ extension SimulatorLoop {
         case .getAPIJSON: getAPIJSON(r)
         case .getFirstMsgID: getFirstMsgID(r)
         case .apiVersions: apiVersions(r)
-        case .keepalive: replyRetval(r, "memclnt_keepalive_reply", 0)
+        case .keepalive:
+            // VPP's handler puts the reply on its own shared-memory input queue, never on
+            // the client's socket (memory_api.c:448-462): a socket client gets nothing.
+            break
         case .showVersion: showVersion(r)
         case .showVPESystemTime: showVPESystemTime(r)
         case .showThreads: showThreads(r)

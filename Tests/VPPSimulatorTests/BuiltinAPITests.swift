@@ -55,7 +55,8 @@ struct BuiltinAPITests {
             #expect(try c.dump("sw_interface_dump").count == 2)
             let text = try #require(try c.call("get_api_json")["json"]?.stringValue)
             guard case .array(let docs) = try JSONParser.parse(text) else { Issue.record("not an array"); return }
-            #expect(docs.compactMap { $0["module"]?.stringValue } == ["memclnt", "vlib", "vpe", "interface", "ip"])
+            // memclnt is registered statically, so VPP leaves its document out.
+            #expect(docs.compactMap { $0["module"]?.stringValue } == ["vlib", "vpe", "interface", "ip"])
         }
     }
 }

@@ -121,7 +121,10 @@ struct ProtocolTests {
             var loader = SchemaLoader()
             loader.add(json: Array(text.utf8), source: "get_api_json")
             let schema = try loader.build()
-            #expect(schema.messages.count == sim.schema.messages.count)
+            let memclnt = sim.schema.messages.values.filter { $0.module == "memclnt" }.count
+            #expect(memclnt > 0)
+            #expect(schema.messages.count == sim.schema.messages.count - memclnt, "every module but memclnt")
+            #expect(schema.messages["sockclnt_create"] == nil)
             #expect(schema.messages["cu_up_gtp_error_ind_event"]?.crc == "6ce619fe")
             #expect(schema.messages["sw_interface_details"] == sim.schema.messages["sw_interface_details"])
         }
