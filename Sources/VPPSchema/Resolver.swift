@@ -145,35 +145,37 @@ struct Resolver {
         var services: [String: Service] = [:]
         for (request, (def, source)) in raw.services {
             guard messages[request] != nil else { continue }
-            let replyName = def["reply"]?.stringValue
-            let reply = (replyName == nil || replyName == "null") ? nil : replyName
+            let declaredReply = def["reply"]?.stringValue
+            var replyName = (declaredReply == nil || declaredReply == "null") ? nil : declaredReply
             let stream = def["stream"]?.boolValueLenient ?? false
             let streamMsg = def["stream_msg"]?.stringValue
             let events = def["events"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            for m in [reply, streamMsg].compactMap({ $0 }) + events where messages[m] == nil {
+            for m in [replyName, streamMsg].compactMap({ $0 }) + events where messages[m] == nil {
                 problems.append(SchemaProblem(source: source, reason: "service \(request) names unknown message \(m)"))
             }
             let pattern: Service.Pattern
-            var streamMessage = streamMsg
-            if reply == nil {
+            if replyName == nil {
                 pattern = .noReply
             } else if stream && streamMsg != nil {
                 pattern = .getStream
             } else if stream {
                 pattern = .dump
             } else if !events.isEmpty {
-                // gre_tunnel_dump_v2 "events" gre_tunnel_details_v2 (src/plugins/gre/gre.api:23-29):
-                // the "events" carry a context, so they are details sent before the reply.
+                // gre_tunnel_dump_v2 "events" gre_tunnel_details_v2 (src/plugins/gre/gre.api:23-29,
+                // "a workaround for a broken dump"): the "events" carry a context, so they are
+                // details. The handler sends them and never its autoreply
+                // (gre_api.c, vl_api_gre_tunnel_dump_v2_t_handler), so the call is a dump,
+                // closed by control_ping like any other: waiting for the reply would never end.
                 if let first = events.first, events.allSatisfy({ messages[$0]?.hasContext == true }) {
-                    pattern = .getStream
-                    streamMessage = first
+                    pattern = .dump
+                    replyName = first
                 } else {
                     pattern = .events
                 }
             } else {
                 pattern = .requestReply
             }
-            services[request] = Service(request: request, reply: reply, streamMessage: streamMessage,
+            services[request] = Service(request: request, reply: replyName, streamMessage: streamMsg,
                                         events: pattern == .events ? events : [], pattern: pattern)
         }
         // vppapigen's implicit services (vppapigen.py:1155-1214): X → X_reply, X_dump → X_details.

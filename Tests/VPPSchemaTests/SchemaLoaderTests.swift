@@ -63,6 +63,18 @@ import VPPTestSupport
         #expect(schema.request(answeredBy: "sw_interface_details") == "sw_interface_dump")
     }
 
+    @Test func gresBrokenDumpWithContextCarryingEventsIsADump() throws {
+        // gre.api declares `gre_tunnel_dump_v2 returns gre_tunnel_dump_v2_reply events
+        // gre_tunnel_details_v2`, but VPP's handler only ever sends the details.
+        let schema = try SchemaLoader.load(paths: [SharedData.api2606])
+        let service = try #require(schema.service(for: "gre_tunnel_dump_v2"))
+        #expect(service.pattern == .dump)
+        #expect(service.detailsMessage == "gre_tunnel_details_v2")
+        #expect(service.events.isEmpty)
+        #expect(schema.message("gre_tunnel_dump_v2")?.kind == .dump)
+        #expect(schema.message("gre_tunnel_details_v2")?.kind == .details)
+    }
+
     @Test func aDumpsDetailsIsAnAnswerEvenWhenAReplyOfItsNameExists() throws {
         // qos_mark_details is qos_mark_dump's details; a qos_mark_details_reply also exists.
         for _ in 0..<5 {
