@@ -93,6 +93,7 @@ enum CallPolicy {
     static func refusal(for message: MessageDef, in schema: Schema) -> String? {
         switch message.kind {
         case .eventRegistration:
+            if APISurface.isCallWithEvents(message, in: schema) { return nil }
             let events = schema.service(for: message.name)?.events ?? []
             let hint = events.first.map { "; subscribe with GET /v1/events/\($0)" } ?? ""
             return "\(message.name) registers for events, which the gateway shares between subscribers\(hint)"

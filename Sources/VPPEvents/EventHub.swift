@@ -206,8 +206,13 @@ public actor EventHub {
         return .registrationFailed(.cancelled)
     }
 
-    /// Sends the enabling `want_*` and marks the registration active.
+    /// Sends the enabling `want_*` and marks the registration active (a passive plan only
+    /// becomes active: its events follow other callers' requests).
     private func register(_ r: Registration) async throws {
+        if r.plan.isPassive {
+            r.state = .active
+            return
+        }
         let reply: DecodedMessage
         do {
             reply = try await client.call(r.plan.want, .object(r.plan.fields(enable: true)),
@@ -228,6 +233,7 @@ public actor EventHub {
     }
 
     private func send(_ r: Registration, enable: Bool) async {
+        guard !r.plan.isPassive else { return }
         do {
             let reply = try await client.call(r.plan.want, .object(r.plan.fields(enable: enable)),
                                               timeout: configuration.registrationTimeout)

@@ -5,6 +5,12 @@ import VPPSchema
 /// How to register for one event with VPP: which `want_*` message, with which arguments,
 /// how to say enable/disable, and which `pid` identifies the registration.
 ///
+/// Some services declare events without being registrations the gateway can own: they have
+/// no enable field, and VPP sends the events as a side effect of the call itself
+/// (`dhcp_client_config` → `dhcp_compl_event`, `want_ping_finished_events`, which starts a
+/// ping). Their plan is *passive*: nothing is sent to VPP, subscribers see whatever such
+/// events reach the gateway's connection after somebody makes the call.
+///
 /// Event APIs are irregular (notes §1.8, FDio/govpp#63): the enable field is `enable_disable`
 /// (u32 or bool) in some and `enable` in others, some take filters (`want_ip_neighbor_events_v2`
 /// takes `ip` and `sw_if_index`), some carry global knobs (`want_l2_macs_events`). Everything
@@ -14,7 +20,8 @@ struct RegistrationPlan: Sendable {
     /// Every event this registration enables (from the service's `events` list).
     let events: [String]
     let key: RegistrationKey
-    let enableField: String
+    /// The enable field; nil for a passive plan (nothing is sent to VPP).
+    let enableField: String?
     let enableIsBool: Bool
     let hasPID: Bool
     let pid: UInt32
@@ -35,16 +42,25 @@ struct RegistrationPlan: Sendable {
         guard let wantName = schema.registration(for: selector.event), let want = schema.message(wantName) else {
             throw .unknownEvent(selector.event, detail: "no want_* message registers for it")
         }
-        guard let enable = want.fields.first(where: { $0.name == "enable_disable" || $0.name == "enable" }) else {
-            throw .unknownEvent(selector.event, detail: "it is registered by \(wantName), which has no enable field the gateway can manage")
-        }
         self.want = wantName
         events = schema.service(for: wantName)?.events.nilIfEmpty ?? [selector.event]
+        eventFields = event.fields
+        self.pid = pid
+        guard let enable = want.fields.first(where: { $0.name == "enable_disable" || $0.name == "enable" }) else {
+            if let argument = selector.registrationArguments.members.first {
+                throw .invalidArgument(pointer: "/" + argument.key,
+                                       detail: "\(selector.event) is sent after POST /v1/\(wantName) calls, which the gateway does not make itself; \(argument.key) belongs to that call")
+            }
+            enableField = nil
+            enableIsBool = false
+            hasPID = false
+            arguments = JSONObject()
+            key = RegistrationKey(want: wantName, arguments: "passive")
+            return
+        }
         enableField = enable.name
         enableIsBool = Self.isBool(enable.type, schema)
         hasPID = want.fields.contains { $0.name == "pid" }
-        self.pid = pid
-        eventFields = event.fields
         let reserved: Set<String> = ["_vl_msg_id", "client_index", "context", "pid", enable.name]
         for m in selector.registrationArguments where reserved.contains(m.key) || !want.fields.contains(where: { $0.name == m.key }) {
             let allowed = want.fields.map(\.name).filter { !reserved.contains($0) }
@@ -70,10 +86,15 @@ struct RegistrationPlan: Sendable {
         key = RegistrationKey(want: wantName, arguments: JSONValue.object(arguments).jsonText)
     }
 
+    /// True when nothing is sent to VPP: the events come from other callers' requests.
+    var isPassive: Bool { enableField == nil }
+
     /// The `want_*` fields for enabling or disabling this registration.
     func fields(enable: Bool) -> JSONObject {
         var o = arguments
-        o.append(enableField, enableIsBool ? .bool(enable) : .number(JSONNumber(integer: enable ? 1 : 0)))
+        if let enableField {
+            o.append(enableField, enableIsBool ? .bool(enable) : .number(JSONNumber(integer: enable ? 1 : 0)))
+        }
         if hasPID { o.append("pid", .number(JSONNumber(integer: pid))) }
         return o
     }

@@ -32,14 +32,15 @@ public struct APISurface: Sendable {
         public let queryFields: [String]
     }
 
-    /// `GET /v1/events/{event}`: a Server-Sent Events stream of one event type whose
-    /// registration is a `want_*` message.
+    /// `GET /v1/events/{event}`: a Server-Sent Events stream of one event type.
     public struct EventStream: Sendable, Equatable {
         /// The event message.
         public let event: String
-        /// The message that registers for it (`want_*`), which the gateway sends itself.
+        /// The message that registers for it (`want_*`), which the gateway sends itself, or
+        /// (when `enableField` is nil) the call whose side effect the events are.
         public let registration: String
-        /// The registration's enable field (`enable_disable`, `enable`), set by the gateway.
+        /// The registration's enable field (`enable_disable`, `enable`), set by the gateway;
+        /// nil for a passive stream, where the gateway registers nothing.
         public let enableField: String?
         /// Registration fields a subscriber passes as query parameters.
         public let registrationParameters: [String]
@@ -84,6 +85,17 @@ public struct APISurface: Sendable {
         !transportMessages.contains(name) && !name.hasPrefix("want_") && !name.hasPrefix("memclnt_")
     }
 
+    /// Whether `message` is a call whose service declares events it cannot manage as a
+    /// subscription: it has no enable field, so VPP sends the events as a side effect of a
+    /// configuration or an action — `dhcp_client_config` (`dhcp_compl_event`),
+    /// `nat44_ei_ha_resync`, `want_ping_finished_events` (which starts a ping; notes §1.8).
+    /// The gateway offers these as ordinary request/reply calls.
+    public static func isCallWithEvents(_ message: MessageDef, in schema: Schema) -> Bool {
+        guard schema.service(for: message.name)?.pattern == .events,
+              !transportMessages.contains(message.name) else { return false }
+        return !message.fields.contains { enableFields.contains($0.name) }
+    }
+
     /// The role of every message, decided the same way on every load.
     ///
     /// A message that answers some service (its reply, details or events) is an answer even when
@@ -117,8 +129,12 @@ public struct APISurface: Sendable {
         var calls: [Call] = []
         var dumps: [Dump] = []
         for name in schema.messageNames {
-            guard let m = schema.messages[name], let service = schema.service(for: name),
-                  Self.isOffered(name) else { continue }
+            guard let m = schema.messages[name], let service = schema.service(for: name) else { continue }
+            if Self.isCallWithEvents(m, in: schema), let reply = service.reply, schema.messages[reply] != nil {
+                calls.append(Call(name: name, reply: reply, readOnly: false, queryFields: []))
+                continue
+            }
+            guard Self.isOffered(name) else { continue }
             switch service.pattern {
             case .requestReply:
                 guard kinds[name] == .request, let reply = service.reply, schema.messages[reply] != nil else { continue }
@@ -139,17 +155,17 @@ public struct APISurface: Sendable {
         }
         var events: [EventStream] = []
         for name in schema.messageNames {
-            // Only `want_*` registrations: the gateway sends them on its own. Events that another
-            // call enables as a side effect (dhcp_compl_event ← dhcp_client_config,
-            // nat44_ei_ha_resync_completed_event ← nat44_ei_ha_resync) would need that call's
-            // configuration, which a subscription cannot supply.
+            // A registration with an enable field is the gateway's to send; events that a call
+            // enables as a side effect (dhcp_compl_event ← dhcp_client_config,
+            // ping_finished_event ← want_ping_finished_events) are streamed passively: that
+            // call's configuration is its caller's, so the stream takes no registration
+            // parameters.
             guard let m = schema.messages[name], kinds[name] == .event,
-                  let want = schema.registration(for: name), want.hasPrefix("want_"),
-                  let w = schema.messages[want] else { continue }
+                  let want = schema.registration(for: name), let w = schema.messages[want] else { continue }
             let enable = Self.enableFields.first { f in w.fields.contains { $0.name == f } }
             var params: [String] = []
             var unsupported: [String] = []
-            for f in w.fields where !Self.headerFields.contains(f.name) && f.name != enable && f.name != "pid" {
+            for f in w.fields where enable != nil && !Self.headerFields.contains(f.name) && f.name != enable && f.name != "pid" {
                 if types.isQueryField(f) { params.append(f.name) } else { unsupported.append(f.name) }
             }
             let filters = m.fields.filter { f in

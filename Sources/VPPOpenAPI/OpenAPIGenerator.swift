@@ -339,9 +339,14 @@ struct DocumentBuilder {
         guard let e = schema.messages[stream.event], let want = schema.messages[stream.registration] else { return object([]) }
         let doc = DocComment(e.comment)
         var description = doc.body.isEmpty ? "" : doc.body + "\n\n"
-        description += "Server-Sent Events of `\(e.name)` (CRC \(e.crc)). The gateway registers with `\(want.name)` on the first subscriber"
-            + (stream.enableField.map { " (setting `\($0)`" + (want.fields.contains { $0.name == "pid" } ? " and `pid`)" : ")") } ?? "")
-            + ", shares the registration between subscribers with the same registration parameters, and renews it after VPP reconnects."
+        if let enable = stream.enableField {
+            description += "Server-Sent Events of `\(e.name)` (CRC \(e.crc)). The gateway registers with `\(want.name)` on the first subscriber"
+                + " (setting `\(enable)`" + (want.fields.contains { $0.name == "pid" } ? " and `pid`)" : ")")
+                + ", shares the registration between subscribers with the same registration parameters, and renews it after VPP reconnects."
+        } else {
+            description += "Server-Sent Events of `\(e.name)` (CRC \(e.crc)). VPP sends these as a side effect of `POST /v1/\(want.name)`,"
+                + " which the gateway never sends on its own: the stream delivers the ones that follow such calls on the gateway's connection."
+        }
         if !stream.unsupportedRegistrationFields.isEmpty {
             description += " Registration fields that cannot be query parameters take their defaults: \(stream.unsupportedRegistrationFields.joined(separator: ", "))."
         }

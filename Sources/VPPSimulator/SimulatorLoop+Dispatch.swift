@@ -9,6 +9,9 @@ enum Handler {
     case addDelAddress, tagAddDel, txPlacementGet, ipAddressDump
     /// A want_* message: generic pub/sub with VPP's -31 rules.
     case subscribe(reply: String?, enableField: String)
+    /// A call whose service declares events but that has no enable field (dhcp_client_config,
+    /// want_ping_finished_events): VPP sends the events to the caller as a side effect.
+    case triggerEvents(reply: String?)
     /// A request the simulator has no behaviour for: answered per `UnimplementedRequestPolicy`.
     case unimplemented(reply: String?)
     /// A dump the simulator has no data for: zero details.
@@ -61,6 +64,9 @@ extension SimulatorLoop {
             let service = api.schema.service(for: name)
             if name.hasPrefix("want_"), let field = ["enable_disable", "enable"].first(where: { f in m.fields.contains { $0.name == f } }) {
                 return .subscribe(reply: service?.reply, enableField: field)
+            }
+            if service?.pattern == .events {
+                return .triggerEvents(reply: service?.reply)
             }
             switch m.kind {
             case .request, .getStream, .eventRegistration:
@@ -136,6 +142,7 @@ extension SimulatorLoop {
         case .txPlacementGet: txPlacementGet(r)
         case .ipAddressDump: ipAddressDump(r)
         case .subscribe(let reply, let field): subscribe(r, reply: reply, enableField: field)
+        case .triggerEvents(let reply): triggerEvents(r, reply: reply)
         case .unimplemented(let reply):
             guard case .reply(let retval) = config.unimplemented, let reply else { return }
             logger.debug("no simulated behaviour for \(r.name); replying retval \(retval)")

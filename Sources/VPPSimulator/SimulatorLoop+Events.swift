@@ -26,6 +26,19 @@ extension SimulatorLoop {
         if let reply { replyRetval(r, reply, rv) }
     }
 
+    /// A call that makes VPP send events to its caller later (ping.api's
+    /// want_ping_finished_events starts a ping and sends ping_finished_event to the calling
+    /// client when it ends; dhcp_client_config sends dhcp_compl_event with the client's pid).
+    /// The simulator answers retval 0 and remembers the caller once, so that `emitEvent`
+    /// reaches it; a later call from the same client replaces the entry.
+    func triggerEvents(_ r: Request, reply: String?) {
+        var list = registrations[r.name] ?? []
+        list.removeAll { $0.clientIndex == r.clientIndex }
+        list.append(Registration(clientIndex: r.clientIndex, pid: r.view.u32("pid")))
+        registrations[r.name] = list
+        if let reply { replyRetval(r, reply, 0) }
+    }
+
     /// Sends the batched interface changes: one `sw_interface_event` per changed interface
     /// per registration, flags = the admin-up / link-up *events* of the batch (not the
     /// state), deleted = a delete happened (interface_api.c:731-812).

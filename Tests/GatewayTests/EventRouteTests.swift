@@ -184,4 +184,33 @@ import VPPTestSupport
             s.close()
         }
     }
+
+    @Test func eventsThatACallTriggersArePassiveStreamsAndTheCallIsAnOrdinaryRequest() async throws {
+        // want_ping_finished_events has no enable field: it starts a ping, and VPP sends
+        // ping_finished_event when it is done (ping.api). The gateway registers nothing.
+        try await GatewayHarness.run(apiDirectories: [SharedData.api2606], configure: Self.fast) { h in
+            let s = try await h.events("/v1/events/ping_finished_event")
+            #expect(s.status == 200)
+            #expect(h.simulator.receivedCount("want_ping_finished_events") == 0, "a subscription sends nothing")
+            let bad = try await h.get("/v1/events/ping_finished_event?address=10.0.0.1")
+            #expect(bad.status == 400)
+            #expect(String(decoding: bad.body, as: UTF8.self).contains("belongs to that call"))
+            let reply = try await h.post("/v1/want_ping_finished_events", #"{"address":"10.0.0.1","repeat":2}"#)
+            #expect(reply.status == 200)
+            #expect(h.simulator.receivedCount("want_ping_finished_events") == 1)
+            try h.simulator.emitEvent("ping_finished_event", try JSONParser.parse(#"{"request_count":2,"reply_count":1}"#))
+            let e = try await s.next()
+            #expect(e.event == "ping_finished_event")
+            #expect(e.json?["reply_count"]?.numberValue?.int64Value == 1)
+            // dhcp_client_config is a configuration call whose service declares dhcp_compl_event.
+            let dhcp = try await h.post("/v1/dhcp_client_config",
+                                        #"{"is_add":true,"client":{"sw_if_index":1,"hostname":"cpe","want_dhcp_event":true,"pid":7}}"#)
+            #expect(dhcp.status == 200)
+            s.close()
+            let doc = try JSONParser.parse(try await h.get("/openapi.json").body)
+            #expect(doc["paths"]?["/v1/want_ping_finished_events"]?["post"] != nil)
+            #expect(doc["paths"]?["/v1/dhcp_client_config"]?["post"] != nil)
+            #expect(doc["paths"]?["/v1/events/dhcp_compl_event"]?["get"] != nil)
+        }
+    }
 }
