@@ -164,6 +164,8 @@ final class SSESink: EventSink {
             case .overflow(let n): (name, data) = ("overflow", "{\"dropped\":\(n)}")
             case .gap(let last, let oldest):
                 (name, data) = ("gap", "{\"last_event_id\":\(last),\"oldest_available\":\(oldest.map(String.init) ?? "null")}")
+            case .registrationFailed(let reason):
+                (name, data) = ("registration-failed", "{\"reason\":\(JSONValue.string(reason).jsonText)}")
             case .shutdown: (name, data) = ("shutdown", "{}")
             }
             return Array("event: \(name)\ndata: \(data)\n\n".utf8)

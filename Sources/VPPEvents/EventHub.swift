@@ -298,11 +298,23 @@ public actor EventHub {
                     for id in r.subscribers { _ = subscribers[id]?.sink.offer(.control(.vppConnected)) }
                 } catch {
                     logger.warning("re-registration failed: \(error)", metadata: ["registration": "\(r.key)"])
+                    endStreams(of: r, telling: .registrationFailed(reason: "\(error)"))
                 }
             }
         default:
             break
         }
+    }
+
+    /// Tells every subscriber of `r` why its stream ends, closes the streams and lets the
+    /// registration go (it lingers out like any registration left without subscribers).
+    private func endStreams(of r: Registration, telling control: ControlEvent) {
+        for id in r.subscribers {
+            guard let s = subscribers[id] else { continue }
+            _ = s.sink.offer(.control(control))
+            s.sink.close()
+        }
+        for id in Array(r.subscribers) { unsubscribe(id) }
     }
 
     // MARK: - Events

@@ -47,6 +47,10 @@ public enum ControlEvent: Sendable, Equatable {
     case overflow(dropped: Int)
     /// `Last-Event-ID` is older than the replay ring: events between it and `oldest` are gone.
     case gap(lastEventID: UInt64, oldestAvailable: UInt64?)
+    /// After a reconnect, VPP refused or did not answer the registration this subscriber
+    /// depends on (e.g. the plugin is no longer loaded); the stream ends, so that a client
+    /// reconnecting gets the failure as an HTTP error instead of a silent stream.
+    case registrationFailed(reason: String)
     /// The gateway is shutting down; the stream ends.
     case shutdown
 }

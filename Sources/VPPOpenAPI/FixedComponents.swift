@@ -49,7 +49,9 @@ enum FixedComponents {
         events, with a JSON object as data: `vpp-disconnected` (the gateway lost VPP), \
         `vpp-connected` (VPP is back and the registration renewed: events may have been missed, \
         resynchronise), `overflow` (this subscriber was too slow and events were dropped; data \
-        gives how many), `gap` (the Last-Event-ID asked for is older than the replay ring) and \
+        gives how many), `gap` (the Last-Event-ID asked for is older than the replay ring), \
+        `registration-failed` (after a reconnect VPP refused the registration again, e.g. its plugin \
+        is gone; the stream ends, and reconnecting reports the failure as an HTTP error) and \
         `shutdown` (the gateway is stopping; the stream ends). A comment line is sent as a \
         heartbeat every 15 s. Reconnecting with `Last-Event-ID` replays the events after it that \
         are still in the ring.
@@ -60,7 +62,7 @@ enum FixedComponents {
         """
 
     /// The control events every stream may carry besides VPP's events.
-    static let controlEventNames = ["vpp-disconnected", "vpp-connected", "overflow", "gap", "shutdown"]
+    static let controlEventNames = ["vpp-disconnected", "vpp-connected", "overflow", "gap", "registration-failed", "shutdown"]
 
     /// The schema of one event of a stream (see `sseDescription`): VPP's `event` with its
     /// message's schema as the JSON in `data`, or a control event. With no name (the
@@ -168,7 +170,7 @@ enum FixedComponents {
             ])),
             ("SSEControl", object([
                 ("type", str("object")),
-                ("description", str("The data of a control event: `reason` (vpp-disconnected), `resync` (vpp-connected), `dropped` (overflow), `last_event_id` and `oldest_available` (gap); shutdown has none.")),
+                ("description", str("The data of a control event: `reason` (vpp-disconnected, registration-failed), `resync` (vpp-connected), `dropped` (overflow), `last_event_id` and `oldest_available` (gap); shutdown has none.")),
                 ("properties", object([
                     ("reason", object([("type", str("string"))])),
                     ("resync", object([("type", str("boolean"))])),

@@ -166,6 +166,34 @@ import VPPTestSupport
         }
     }
 
+    @Test func aRegistrationVPPRefusesAfterAReconnectEndsTheStreamWithTheReason() async throws {
+        try await GatewayHarness.run(interfaces: 2, configure: {
+            Self.fast(&$0)
+            $0.events.registrationTimeout = .milliseconds(300)
+        }) { h in
+            let s = try await h.events("/v1/events/sw_interface_event")
+            await h.simulator.stop()
+            // The VPP that comes back never answers want_interface_events.
+            let again = try VPPSimulator(configuration: SimulatorConfiguration(socketPath: h.directory + "/api.sock", interfaces: 2),
+                                         logger: GatewayHarness.quietLogger)
+            again.faults.dropReplies(to: "want_interface_events")
+            try again.start()
+            #expect(try await s.next().event == "vpp-disconnected")
+            let failed = try await s.next()
+            #expect(failed.event == "registration-failed")
+            #expect(failed.json?["reason"]?.stringValue?.contains("want_interface_events") == true)
+            await #expect(throws: (any Error).self, "the stream ended") { _ = try await s.next() }
+            // Subscribing again reports the failure as an HTTP error.
+            let retry = try await h.get("/v1/events/sw_interface_event")
+            #expect(retry.status == 504)
+            again.faults.clear()
+            let recovered = try await h.events("/v1/events/sw_interface_event")
+            #expect(recovered.status == 200)
+            recovered.close()
+            await again.stop()
+        }
+    }
+
     @Test func theGTPUErrorIndicationPluginEventArrivesWithItsRawData() async throws {
         try await GatewayHarness.run(apiDirectories: [SharedData.api2606, SharedData.testgovpp], configure: Self.fast) { h in
             let s = try await h.events("/v1/events/cu_up_gtp_error_ind_event")

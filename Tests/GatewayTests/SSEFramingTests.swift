@@ -15,7 +15,8 @@ import Testing
         #expect(!names.isEmpty && !allowed.isEmpty)
         let controls: [ControlEvent] = [
             .vppDisconnected(reason: "socket closed"), .vppConnected, .overflow(dropped: 3),
-            .gap(lastEventID: 7, oldestAvailable: 9), .gap(lastEventID: 7, oldestAvailable: nil), .shutdown,
+            .gap(lastEventID: 7, oldestAvailable: 9), .gap(lastEventID: 7, oldestAvailable: nil),
+            .registrationFailed(reason: "want_interface_events is not in VPP's message table"), .shutdown,
         ]
         var seen: Set<String> = []
         for control in controls {
