@@ -161,7 +161,9 @@ struct BinaryEncoder: ~Copyable {
 
     /// An absent field with no default: zero, empty, or all-zero bytes.
     private mutating func encodeZero(_ node: Node) throws(CodecError) {
-        if let size = node.fixedSize {
+        // Defaults apply inside typedefs even when the whole typedef is absent (vectors
+        // README §3.8; vpp_papi fills them the same way).
+        if let size = node.fixedSize, !node.holdsDefaults {
             out.zeros(size)
             return
         }
@@ -169,6 +171,8 @@ struct BinaryEncoder: ~Copyable {
         case .variableString: out.zeros(4)
         case .variableBytes, .variableArray: break // its length field was derived as 0
         case .structure(let s): try encodeFields(s, nil, topLevel: false)
+        case .fixedArray(let element, let n):
+            for _ in 0..<n { try encodeZero(element) }
         default: throw CodecError(.invalidValue, path: "", reason: "cannot default this field")
         }
     }

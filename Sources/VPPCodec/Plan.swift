@@ -27,6 +27,16 @@ indirect enum Node: Sendable {
     /// VLA of non-u8 elements; the element count is in the struct's length slot.
     case variableArray(Node, slot: Int)
 
+    /// Whether an absent value of this node is not all zeros: a structure (or an array of
+    /// them) with api.json defaults inside.
+    var holdsDefaults: Bool {
+        switch self {
+        case .structure(let s): s.hasDefaults
+        case .fixedArray(let element, _): element.holdsDefaults
+        default: false
+        }
+    }
+
     /// The wire size when it does not depend on the data.
     var fixedSize: Int? {
         switch self {
@@ -118,6 +128,9 @@ final class StructPlan: Sendable {
     let names: NameTable
     /// Whether a field is called `_msgname` or `_crc` (which a message's JSON may carry).
     let hasReservedName: Bool
+    /// Whether some field, at any depth, has an api.json default: then an absent value of
+    /// this type is its defaults, not zeros (`ipsec_sad_entry.udp_src_port` = 4500).
+    let hasDefaults: Bool
 
     init(name: String, fields: [FieldPlan], slotCount: Int) {
         self.name = name
@@ -127,6 +140,7 @@ final class StructPlan: Sendable {
         firstOfName = fields.map { byName[$0.name] ?? 0 }
         names = NameTable(fields.map(\.name))
         hasReservedName = byName["_msgname"] != nil || byName["_crc"] != nil
+        hasDefaults = fields.contains { $0.defaultValue != nil || $0.node.holdsDefaults }
         var size = 0
         var fixed = true
         for f in fields {

@@ -24,6 +24,18 @@ import VPPSchema
         #expect(none == empty)
     }
 
+    @Test func anAbsentTypedefTakesTheDefaultsInsideIt() throws {
+        // ipsec_sad_entry's udp_src_port and udp_dst_port default to 4500 (0x1194), and
+        // ipsec_itf's user_instance to ~0, whether the typedef is absent or given empty.
+        let absent = try bytes(#"{"_msgname":"ipsec_sad_entry_add_del"}"#)
+        let empty = try bytes(#"{"_msgname":"ipsec_sad_entry_add_del","entry":{}}"#)
+        #expect(absent == empty)
+        #expect(Array(absent.suffix(4)) == [0x11, 0x94, 0x11, 0x94])
+        let itf = try bytes(#"{"_msgname":"ipsec_itf_create"}"#)
+        #expect(itf == (try bytes(#"{"_msgname":"ipsec_itf_create","itf":{}}"#)))
+        #expect(Array(itf[10..<14]) == [0xFF, 0xFF, 0xFF, 0xFF], "user_instance, right after the header")
+    }
+
     @Test func plainEnumsAcceptTheirIntegerValue() throws {
         let named = try bytes(#"{"_msgname":"set_ip_flow_hash_v2","af":"ADDRESS_IP6"}"#)
         let number = try bytes(#"{"_msgname":"set_ip_flow_hash_v2","af":1}"#)
