@@ -7,8 +7,8 @@ enum Handler {
     case showVersion, showVPESystemTime, showThreads, cliInband, f64Endian, f64Increment
     case createLoopback, createLoopbackInstance, deleteLoopback, interfaceDump, setFlags
     case addDelAddress, tagAddDel, txPlacementGet, ipAddressDump
-    /// A want_* message: generic pub/sub with VPP's -31 rules.
-    case subscribe(reply: String?, enableField: String)
+    /// A want_* message, kept by its `RegistrationRule` (pub/sub with VPP's -31 rules for most).
+    case subscribe(reply: String?, enableField: String, rule: RegistrationRule)
     /// A call whose service declares events but that has no enable field (dhcp_client_config,
     /// want_ping_finished_events): VPP sends the events to the caller as a side effect.
     case triggerEvents(reply: String?)
@@ -63,7 +63,7 @@ extension SimulatorLoop {
             if let h = Self.builtinHandlers[name] { return h }
             let service = api.schema.service(for: name)
             if name.hasPrefix("want_"), let field = ["enable_disable", "enable"].first(where: { f in m.fields.contains { $0.name == f } }) {
-                return .subscribe(reply: service?.reply, enableField: field)
+                return .subscribe(reply: service?.reply, enableField: field, rule: RegistrationRule(want: name))
             }
             if service?.pattern == .events {
                 return .triggerEvents(reply: service?.reply)
@@ -141,7 +141,7 @@ extension SimulatorLoop {
         case .tagAddDel: tagAddDel(r)
         case .txPlacementGet: txPlacementGet(r)
         case .ipAddressDump: ipAddressDump(r)
-        case .subscribe(let reply, let field): subscribe(r, reply: reply, enableField: field)
+        case .subscribe(let reply, let field, let rule): subscribe(r, reply: reply, enableField: field, rule: rule)
         case .triggerEvents(let reply): triggerEvents(r, reply: reply)
         case .unimplemented(let reply):
             guard case .reply(let retval) = config.unimplemented, let reply else { return }

@@ -1,11 +1,23 @@
 /// Event registrations (want_*) and event delivery.
 extension SimulatorLoop {
-    /// VPP: pub_sub_handler (api_helper_macros.h:633-691), for every want_* message: one
+    /// A want_* message, kept the way VPP keeps that message's registrations.
+    func subscribe(_ r: Request, reply: String?, enableField: String, rule: RegistrationRule) {
+        let rv: Int32
+        switch rule {
+        case .pubSub: rv = pubSub(r, enableField: enableField)
+        case .watchers: rv = watch(r, enableField: enableField)
+        case .l2Macs: rv = l2MacsSubscriber(r, enableField: enableField)
+        case .wireguardPeers: rv = wireguardPeers(r, enableField: enableField)
+        }
+        if let reply { replyRetval(r, reply, rv) }
+    }
+
+    /// VPP: pub_sub_handler (api_helper_macros.h:633-691), for most want_* messages: one
     /// registration per (message, client_index); enabling twice or disabling when not
     /// registered is -31 INVALID_REGISTRATION. The registration keeps the request's
     /// client_index and pid as sent, and is made even when client_index names no client
     /// (the reply is then lost, as in VPP).
-    func subscribe(_ r: Request, reply: String?, enableField: String) {
+    private func pubSub(_ r: Request, enableField: String) -> Int32 {
         let enable = r.view.flag(enableField)
         var list = registrations[r.name] ?? []
         let existing = list.firstIndex { $0.clientIndex == r.clientIndex }
@@ -23,7 +35,7 @@ extension SimulatorLoop {
             list.append(Registration(clientIndex: r.clientIndex, pid: r.view.u32("pid")))
         }
         registrations[r.name] = list
-        if let reply { replyRetval(r, reply, rv) }
+        return rv
     }
 
     /// A call that makes VPP send events to its caller later (ping.api's
@@ -70,13 +82,16 @@ extension SimulatorLoop {
     /// registration's client_index and pid filled in (as interface_api.c:743-765 does).
     func emit(_ name: String, registration: String, payload: [UInt8]) {
         guard let id = table.ids[name], let layout = api.layouts[name], payload.count >= 2 else { return }
-        for reg in registrations[registration] ?? [] {
+        let (targets, fillIn) = recipients(of: payload, layout: layout, registration: registration)
+        for reg in targets {
             guard let target = client(reg.clientIndex) else { continue }
             var bytes = payload
             bytes[0] = UInt8(id >> 8)
             bytes[1] = UInt8(id & 0xff)
-            patch(&bytes, layout, "client_index", reg.clientIndex)
-            patch(&bytes, layout, "pid", reg.pid)
+            if fillIn {
+                patch(&bytes, layout, "client_index", reg.clientIndex)
+                patch(&bytes, layout, "pid", reg.pid)
+            }
             send(bytes, to: target, request: name, message: name)
         }
     }

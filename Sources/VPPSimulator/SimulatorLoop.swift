@@ -19,6 +19,9 @@ struct LoopSeed: Sendable {
 struct Registration {
     let clientIndex: UInt32
     let pid: UInt32
+    /// What else identifies it, for the rules that key by more than the client
+    /// (`RegistrationRule`): the argument bytes of an ip_neighbor watcher, a wireguard peer.
+    var selector: [UInt8] = []
 }
 
 /// Work the loop does on a timer (event floods at a rate, link toggling).
@@ -165,15 +168,16 @@ final class SimulatorLoop {
         }
     }
 
-    /// Closes a client and frees its registration, running the reapers: every want_*
-    /// registration made with its handle goes (vl_socket_free_registration_index,
-    /// socket_api.c:160-187; pub_sub reaper, api_helper_macros.h:676-689).
+    /// Closes a client and frees its registration, running the reapers: its want_*
+    /// registrations go (vl_socket_free_registration_index, socket_api.c:160-187; pub_sub
+    /// reaper, api_helper_macros.h:676-689; ip_neighbor's, ip_neighbor_watch.c:93), except
+    /// l2_macs' and wireguard's, which have no reaper and outlive the client.
     func remove(_ c: Connection) {
         c.close()
         if Int(c.poolIndex) < connections.count, connections[Int(c.poolIndex)] === c {
             connections[Int(c.poolIndex)] = nil
         }
-        for key in registrations.keys {
+        for key in registrations.keys where ![.l2Macs, .wireguardPeers].contains(RegistrationRule(want: key)) {
             registrations[key]?.removeAll { $0.clientIndex == c.handle }
         }
     }
