@@ -12,10 +12,12 @@ import VPPSchema
 /// api_helper_macros.h `pub_sub_handler`), and forgets every registration when it restarts.
 /// The hub therefore owns registrations: the first subscriber enables one, later subscribers
 /// share it, the last one's departure disables it after a short linger, and after a
-/// reconnect every live registration is sent again. Each registration gets its own `pid`,
-/// which VPP echoes in events (src/vnet/interface_api.c), so events are routed to the
-/// registration that asked for them even when one VPP client holds several (ip_neighbor
-/// watchers are keyed by client and pid).
+/// reconnect every live registration is sent again. Each registration gets its own `pid`
+/// (stable across gateway restarts, see `RegistrationPlan.stablePID`), which VPP echoes in
+/// most events (src/vnet/interface_api.c), so events are routed to the registration that
+/// asked for them even when one VPP client holds several (ip_neighbor watchers are keyed by
+/// client and pid). Where VPP keeps registrations per client instead (wireguard, l2_macs),
+/// arguments that name event fields filter, and a disable re-asserts the siblings.
 public actor EventHub {
     private let client: VPPClient
     private let configuration: EventHubConfiguration
@@ -26,7 +28,6 @@ public actor EventHub {
     private var ring: ReplayRing
     private var nextSequence: UInt64
     private var nextSubscriberID = 1
-    private var nextPID: UInt32
     private var shuttingDown = false
     private var backgroundTasks: [Task<Void, Never>] = []
     private var stats = EventHubStatistics(registrations: 0, subscribers: 0, eventsReceived: 0, eventsDelivered: 0, eventsDropped: 0)
@@ -72,7 +73,6 @@ public actor EventHub {
         // Sequence numbers start at the clock in microseconds so that ids stay monotonic
         // across gateway restarts and an old Last-Event-ID is recognised as a gap.
         nextSequence = UInt64(max(0, Date().timeIntervalSince1970 * 1_000_000))
-        nextPID = UInt32(truncatingIfNeeded: getpid()) &* 1000
     }
 
     /// Starts following connection changes and sending heartbeats.
@@ -113,13 +113,14 @@ public actor EventHub {
         var selections: [(key: RegistrationKey, event: String, filter: EventFilter)] = []
         var plans: [RegistrationKey: RegistrationPlan] = [:]
         for selector in selectors {
-            let plan = try RegistrationPlan(selector, codec: session.codec, pid: nextPID)
-            if registrations[plan.key] == nil, plans[plan.key] == nil { nextPID &+= 1 }
+            let plan = try RegistrationPlan(selector, codec: session.codec)
             let shared = plans[plan.key] ?? registrations[plan.key]?.plan ?? plan
             plans[plan.key] = shared
+            var filters = plan.impliedFilters
+            for m in selector.filters { filters.append(m.key, m.value) }
             // The shared plan's key: equal keys then share their strings, so the fan-out's
             // comparison takes the identical-storage fast path.
-            selections.append((shared.key, selector.event, try plan.filter(selector.filters)))
+            selections.append((shared.key, selector.event, try plan.filter(filters)))
         }
         let id = nextSubscriberID
         nextSubscriberID += 1
@@ -272,6 +273,19 @@ public actor EventHub {
             logger.info("disabling registration without subscribers", metadata: ["registration": "\(key)"])
             r.state = .inactive
             await send(r, enable: false)
+            await reassertSiblings(of: r)
+        }
+    }
+
+    /// Re-sends the enable of every other live registration of the same `want_*` message.
+    /// VPP keeps some registrations per client rather than per argument set: disabling
+    /// `want_wireguard_peer_events` for all peers drops the client from every peer, the one
+    /// another registration asked for included (wireguard_api.c:375-428). Enabling again is
+    /// harmless where registrations are independent (ip_neighbor_watch ignores duplicates,
+    /// ip_neighbor_watch.c:103-127).
+    private func reassertSiblings(of r: Registration) async {
+        for s in registrations.values where s !== r && s.plan.want == r.plan.want && isActive(s) {
+            await send(s, enable: true)
         }
     }
 
@@ -344,8 +358,10 @@ public actor EventHub {
     private func publish(_ event: String, _ decoded: DecodedMessage) {
         guard case .object(let fields)? = try? JSONParser.parse(decoded.json) else { return }
         let candidates = registrations.values.filter { isActive($0) && $0.plan.events.contains(event) }
-        let pid = fields["pid"]?.numberValue?.uint64Value
-        var targets = candidates.filter { pid != nil && UInt64($0.plan.pid) == pid }
+        // ip6_nd and dhcp6 store ntohl(pid) and send it back unswapped
+        // (ip6_nd_api.c:429,498; dhcp_api.c:453,728): either order routes the event.
+        let pid = fields["pid"]?.numberValue?.uint64Value.flatMap { UInt32(exactly: $0) }
+        var targets = candidates.filter { pid == $0.plan.pid || pid == $0.plan.pid.byteSwapped }
         if targets.isEmpty { targets = candidates }
         stats.eventsReceived += 1
         let e = HubEvent(sequence: nextSequence, name: event, json: decoded.json, fields: fields,
@@ -401,10 +417,18 @@ public actor EventHub {
         }
     }
 
+    /// Keeps idle streams alive, and tells a subscriber that lost events as soon as it has
+    /// room again: waiting for the next event could leave it unaware for a long time.
     private func heartbeat() {
         var gone: [Int] = []
         for (id, s) in subscribers {
-            if s.sink.isClosed { gone.append(id) } else { _ = s.sink.offer(.heartbeat) }
+            if s.sink.isClosed {
+                gone.append(id)
+            } else if s.dropped > 0, s.sink.offer(.control(.overflow(dropped: s.dropped))) {
+                s.dropped = 0
+            } else {
+                _ = s.sink.offer(.heartbeat)
+            }
         }
         for id in gone { unsubscribe(id) }
     }

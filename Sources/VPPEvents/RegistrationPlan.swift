@@ -30,7 +30,14 @@ struct RegistrationPlan: Sendable {
     private let eventFields: [Field]
     private let schema: Schema
 
-    init(_ selector: EventSelector, codec: Codec, pid: UInt32) throws(EventHubError) {
+    /// Equality filters implied by the arguments: an argument named like a top-level event
+    /// field and not the "all" value (~0) selects those events. VPP does not always keep
+    /// registrations apart by argument — `want_wireguard_peer_events` registers the client
+    /// per peer and sends events with pid 0 (wireguard_api.c:375-431) — so a subscriber of
+    /// `peer_index=2` would otherwise also get the events another registration asked for.
+    let impliedFilters: JSONObject
+
+    init(_ selector: EventSelector, codec: Codec) throws(EventHubError) {
         let schema = codec.schema
         self.schema = schema
         guard let event = schema.message(selector.event) else {
@@ -45,7 +52,6 @@ struct RegistrationPlan: Sendable {
         self.want = wantName
         events = schema.service(for: wantName)?.events.nilIfEmpty ?? [selector.event]
         eventFields = event.fields
-        self.pid = pid
         guard let enable = want.fields.first(where: { $0.name == "enable_disable" || $0.name == "enable" }) else {
             if let argument = selector.registrationArguments.members.first {
                 throw .invalidArgument(pointer: "/" + argument.key,
@@ -55,7 +61,9 @@ struct RegistrationPlan: Sendable {
             enableIsBool = false
             hasPID = false
             arguments = JSONObject()
+            impliedFilters = JSONObject()
             key = RegistrationKey(want: wantName, arguments: "passive")
+            pid = Self.stablePID(key)
             return
         }
         enableField = enable.name
@@ -84,6 +92,43 @@ struct RegistrationPlan: Sendable {
         }
         arguments = JSONObject(canonical.members.filter { !reserved.contains($0.key) && $0.key != "_msgname" && $0.key != "_crc" })
         key = RegistrationKey(want: wantName, arguments: JSONValue.object(arguments).jsonText)
+        pid = Self.stablePID(key)
+        impliedFilters = JSONObject(arguments.members.filter { m in
+            guard let f = event.fields.first(where: { $0.name == m.key }),
+                  let width = Self.unsignedWidth(f.type, schema),
+                  let value = m.value.numberValue?.uint64Value else { return false }
+            return value != (width == 64 ? UInt64.max : (UInt64(1) << width) - 1)
+        })
+    }
+
+    /// The registration's `pid`: derived from its key, so that it is the same after a
+    /// gateway restart. VPP's `want_l2_macs_events` allows one subscriber, identified by
+    /// pid and never cleaned up when a client goes away (l2_api.c:255-302): a gateway that
+    /// died without disabling it takes its own registration back instead of getting -124
+    /// until VPP restarts. Two registrations of one gateway still get different pids
+    /// (FNV-1a over the key), which routes ip_neighbor's per-pid events.
+    static func stablePID(_ key: RegistrationKey) -> UInt32 {
+        var h: UInt32 = 2_166_136_261
+        for b in key.want.utf8 + [0] + key.arguments.utf8 {
+            h = (h ^ UInt32(b)) &* 16_777_619
+        }
+        return h == 0 ? 1 : h
+    }
+
+    /// The bit width of an unsigned integer type (through aliases), nil for anything else.
+    private static func unsignedWidth(_ t: TypeRef, _ schema: Schema) -> Int? {
+        switch t {
+        case .scalar(let s):
+            switch s {
+            case .u8: return 8
+            case .u16: return 16
+            case .u32: return 32
+            case .u64: return 64
+            default: return nil
+            }
+        case .alias(let a): return schema.aliases[a].flatMap { unsignedWidth($0.type, schema) }
+        default: return nil
+        }
     }
 
     /// True when nothing is sent to VPP: the events come from other callers' requests.

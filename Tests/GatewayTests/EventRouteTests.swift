@@ -194,6 +194,32 @@ import VPPTestSupport
         }
     }
 
+    @Test func wireguardSubscribersGetTheirPeersEventsAndOutliveAnotherRegistrationsDisable() async throws {
+        // VPP keeps want_wireguard_peer_events per (peer, client) and sends events with pid 0.
+        try await GatewayHarness.run(apiDirectories: [SharedData.api2606], configure: Self.fast) { h in
+            let all = try await h.events("/v1/events/wireguard_peer_event")
+            let two = try await h.events("/v1/events/wireguard_peer_event?peer_index=2")
+            #expect(all.status == 200 && two.status == 200)
+            #expect(h.simulator.receivedCount("want_wireguard_peer_events") == 2)
+            try h.simulator.emitEvent("wireguard_peer_event", try JSONParser.parse(#"{"peer_index":1}"#))
+            try h.simulator.emitEvent("wireguard_peer_event", try JSONParser.parse(#"{"peer_index":2}"#))
+            #expect(try await all.next(2).map { $0.json?["peer_index"]?.numberValue?.int64Value } == [1, 2])
+            let mine = try await two.next()
+            #expect(mine.json?["peer_index"]?.numberValue?.int64Value == 2, "peer 1's event is not peer_index=2's")
+            // The all-peers subscriber leaves: its disable drops the gateway from every peer in
+            // VPP, so the hub enables peer 2 again for the subscriber that is left.
+            all.close()
+            try await h.waitUntil("the all-peers registration is disabled and peer 2's re-sent") {
+                h.simulator.receivedCount("want_wireguard_peer_events") == 4
+            }
+            try h.simulator.emitEvent("wireguard_peer_event", try JSONParser.parse(#"{"peer_index":2}"#))
+            let after = try await two.next()
+            #expect(after.event == "wireguard_peer_event")
+            #expect(after.json?["peer_index"]?.numberValue?.int64Value == 2)
+            two.close()
+        }
+    }
+
     @Test func theGTPUErrorIndicationPluginEventArrivesWithItsRawData() async throws {
         try await GatewayHarness.run(apiDirectories: [SharedData.api2606, SharedData.testgovpp], configure: Self.fast) { h in
             let s = try await h.events("/v1/events/cu_up_gtp_error_ind_event")
