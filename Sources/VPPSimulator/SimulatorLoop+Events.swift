@@ -32,7 +32,9 @@ extension SimulatorLoop {
             logger.warning("pid \(r.view.u32("pid")): already disabled...")
             rv = VNETError.invalidRegistration
         case (.none, true):
-            list.append(Registration(clientIndex: r.clientIndex, pid: r.view.u32("pid")))
+            let pid = r.view.u32("pid")
+            list.append(Registration(clientIndex: r.clientIndex,
+                                     pid: RegistrationRule.storesHostOrderPID.contains(r.name) ? pid.byteSwapped : pid))
         }
         registrations[r.name] = list
         return rv

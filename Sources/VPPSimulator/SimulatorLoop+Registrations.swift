@@ -27,6 +27,11 @@ enum RegistrationRule: Sendable {
         }
     }
 
+    /// pub/sub registrations that keep `ntohl(pid)` and copy it into events unswapped, so
+    /// the event's pid arrives byte-swapped (ip6_nd_api.c:498 and 429; dhcp_api.c:453, 502,
+    /// 728 and 836).
+    static let storesHostOrderPID: Set<String> = ["want_ip6_ra_events", "want_dhcp6_reply_events", "want_dhcp6_pd_reply_events"]
+
     /// The simulated WireGuard peers (indices): VPP walks the peers that exist.
     static let simulatedWireGuardPeers: [UInt32] = [0, 1, 2, 3]
 

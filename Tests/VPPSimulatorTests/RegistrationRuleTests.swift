@@ -23,6 +23,15 @@ import VPPSimulator
         }
     }
 
+    @Test func ip6RAEventsCarryThePidByteSwappedAsVPPStoresItInHostOrder() async throws {
+        try await Fixture.with { sim in
+            let c = try Fixture.client(sim)
+            #expect(try c.call("want_ip6_ra_events", obj(("enable", .bool(true)), ("pid", num(0x0102_0304))))["retval"]?.int == 0)
+            try sim.emitEvent("ip6_ra_event", obj(("sw_if_index", num(1))))
+            #expect(try c.next().json["pid"]?.int == 0x0403_0201)
+        }
+    }
+
     @Test func l2MacsHasOneSubscriberForAllOfVPPKeptByPidAndNeverReaped() async throws {
         try await Fixture.with { sim in
             let a = try Fixture.client(sim, name: "a")
