@@ -6,7 +6,7 @@ enum Handler {
     case sockclntCreate, sockclntDelete, controlPing, getAPIJSON, getFirstMsgID, apiVersions, keepalive
     case showVersion, showVPESystemTime, showThreads, cliInband, f64Endian, f64Increment
     case createLoopback, createLoopbackInstance, deleteLoopback, interfaceDump, setFlags
-    case addDelAddress, tagAddDel, txPlacementGet, ipAddressDump
+    case addDelAddress, tagAddDel, txPlacementGet, ipAddressDump, ping
     /// A want_* message, kept by its `RegistrationRule` (pub/sub with VPP's -31 rules for most).
     case subscribe(reply: String?, enableField: String, rule: RegistrationRule)
     /// A call whose service declares events but that has no enable field (dhcp_client_config,
@@ -52,6 +52,7 @@ extension SimulatorLoop {
         "sw_interface_dump": .interfaceDump, "sw_interface_set_flags": .setFlags,
         "sw_interface_add_del_address": .addDelAddress, "sw_interface_tag_add_del": .tagAddDel,
         "sw_interface_tx_placement_get": .txPlacementGet, "ip_address_dump": .ipAddressDump,
+        "want_ping_finished_events": .ping,
     ]
 
     /// Handlers for the current id table: built-in behaviour where the simulator has it, the
@@ -143,6 +144,7 @@ extension SimulatorLoop {
         case .ipAddressDump: ipAddressDump(r)
         case .subscribe(let reply, let field, let rule): subscribe(r, reply: reply, enableField: field, rule: rule)
         case .triggerEvents(let reply): triggerEvents(r, reply: reply)
+        case .ping: startPing(r)
         case .unimplemented(let reply):
             guard case .reply(let retval) = config.unimplemented, let reply else { return }
             logger.debug("no simulated behaviour for \(r.name); replying retval \(retval)")

@@ -53,6 +53,34 @@ extension SimulatorLoop {
         if let reply { replyRetval(r, reply, 0) }
     }
 
+    /// ping.api's want_ping_finished_events (ping_api.c:44-132): the reply at once, then
+    /// `repeat` pings `interval` seconds apart, then `ping_finished_event` to the caller with
+    /// how many were sent and answered. The simulator's network answers only its own
+    /// interfaces' addresses; the ping's duration is capped at 10 s.
+    func startPing(_ r: Request) {
+        replyRetval(r, "want_ping_finished_events_reply", 0)
+        let repeatCount = r.view.u32("repeat")
+        let intervalBytes = Array(r.view.raw("interval"))
+        let interval = intervalBytes.count == 8
+            ? Double(bitPattern: intervalBytes.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }) : 1.0
+        let address = Array(r.view.raw("address"))
+        let target: [UInt8] = address.first == 0 ? Array(address.dropFirst().prefix(4)) : Array(address.dropFirst())
+        let answered = interfaces.all.contains { i in i.addresses.contains { $0.address == target } }
+        let seconds = interval.isFinite && interval > 0 ? min(10, interval * Double(repeatCount)) : 0
+        tasks.append(PeriodicTask(next: Wire.now() + UInt64(seconds * 1e9), interval: 1, remaining: 1,
+                                  action: .pingFinished(clientIndex: r.clientIndex, requestCount: repeatCount,
+                                                        replyCount: answered ? repeatCount : 0)))
+    }
+
+    /// ping_api_send_ping_event: client_index and the two counts, no pid.
+    func sendPingFinished(to clientIndex: UInt32, requestCount: UInt32, replyCount: UInt32) {
+        guard let target = client(clientIndex), var b = builder("ping_finished_event") else { return }
+        b.set("client_index", UInt64(clientIndex))
+        b.set("request_count", UInt64(requestCount))
+        b.set("reply_count", UInt64(replyCount))
+        send(b.bytes, to: target, request: "want_ping_finished_events", message: "ping_finished_event")
+    }
+
     /// Sends the batched interface changes: one `sw_interface_event` per changed interface
     /// per registration, flags = the admin-up / link-up *events* of the batch (not the
     /// state), deleted = a delete happened (interface_api.c:731-812).

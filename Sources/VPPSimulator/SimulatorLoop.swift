@@ -35,6 +35,8 @@ struct PeriodicTask {
     enum Action {
         case floodEvent
         case toggleLink
+        /// The end of a `want_ping_finished_events` ping: its `ping_finished_event`.
+        case pingFinished(clientIndex: UInt32, requestCount: UInt32, replyCount: UInt32)
     }
 }
 
@@ -268,6 +270,8 @@ final class SimulatorLoop {
                 switch t.action {
                 case .floodEvent: floodOneEvent()
                 case .toggleLink: toggleOneLink()
+                case .pingFinished(let clientIndex, let requests, let replies):
+                    sendPingFinished(to: clientIndex, requestCount: requests, replyCount: replies)
                 }
                 t.next += t.interval
                 t.remaining = t.remaining.map { $0 - 1 }

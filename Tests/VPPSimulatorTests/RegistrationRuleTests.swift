@@ -23,6 +23,22 @@ import VPPSimulator
         }
     }
 
+    @Test func aPingRepliesAtOnceAndSendsPingFinishedWhenItIsDone() async throws {
+        try await Fixture.with { sim in
+            let c = try Fixture.client(sim)
+            #expect(try c.call("sw_interface_add_del_address", obj(("sw_if_index", num(1)), ("is_add", .bool(true)),
+                                                                   ("prefix", .string("192.0.2.1/24"))))["retval"]?.int == 0)
+            let started = ContinuousClock.now
+            #expect(try c.call("want_ping_finished_events", obj(("address", .string("192.0.2.1")), ("repeat", num(3)),
+                                                                ("interval", .number(JSONNumber(text: "0.1")))))["retval"]?.int == 0)
+            let done = try c.next()
+            #expect(done.name == "ping_finished_event")
+            #expect(ContinuousClock.now - started >= .milliseconds(250))
+            #expect(done.json["request_count"]?.int == 3)
+            #expect(done.json["reply_count"]?.int == 3, "an address of the simulator's own answers")
+        }
+    }
+
     @Test func ip6RAEventsCarryThePidByteSwappedAsVPPStoresItInHostOrder() async throws {
         try await Fixture.with { sim in
             let c = try Fixture.client(sim)
