@@ -17,6 +17,8 @@ VPP_GATEWAY_BIN="$bin" bash scripts/test-openapi-client.sh
 VPP_GATEWAY_BIN="$bin" bash scripts/test-schemathesis.sh
 # Robustness: 60 s soak — calls, dumps, 500 SSE subscribers, the simulator killed and restarted halfway.
 VPP_GATEWAY_BIN="$bin" bash scripts/soak.sh
+# Codec: differential check against vpp_papi 2.4.2 over every message of the schema (~80 s).
+VPP_GATEWAY_BIN="$bin" bash scripts/papi-crosscheck.sh
 # Serially: the suites start real servers and simulators, and on a 2-core machine running
 # them all at once turns timing margins (liveness, grace periods) into noise.
 swift test --skip-build --no-parallel
