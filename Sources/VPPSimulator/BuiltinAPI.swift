@@ -49,8 +49,8 @@ enum BuiltinAPI {
 
     static let modules: [Module] = [
         Module(name: "memclnt", crc: "0xb197c551", version: "2.1.0", imports: [], messages: [
-            "memclnt_create 9c5e1c2f | u16 _vl_msg_id; u32 context; i32 ctx_quota; u64 input_queue; string name[64]; u32 api_versions[8]",
-            "memclnt_create_reply 42ec4560 | u16 _vl_msg_id; u32 context; i32 response; u64 handle; u32 index; u64 message_table",
+            "memclnt_create 9c5e1c2f deprecated | u16 _vl_msg_id; u32 context; i32 ctx_quota; u64 input_queue; string name[64]; u32 api_versions[8]",
+            "memclnt_create_reply 42ec4560 deprecated | u16 _vl_msg_id; u32 context; i32 response; u64 handle; u32 index; u64 message_table",
             "memclnt_delete 7e1c04e3 | u16 _vl_msg_id; u32 index; u64 handle; bool do_cleanup",
             "memclnt_delete_reply 3d3b6312 | u16 _vl_msg_id; i32 response; u64 handle",
             "rx_thread_exit c3a3a452 | u16 _vl_msg_id; u8 dummy",

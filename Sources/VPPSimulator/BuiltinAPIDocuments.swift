@@ -14,6 +14,8 @@ extension BuiltinAPI {
         let length: Int?
         /// `vl_api_X_t` names the declaration refers to.
         let references: [String]
+        /// A message marked `deprecated` after its CRC (`option deprecated;` in the `.api`).
+        var isDeprecated = false
 
         init(_ line: String) throws(DefinitionError) {
             let parts = line.split(separator: "|", maxSplits: 1).map { $0.trimmingSpaces() }
@@ -51,10 +53,13 @@ extension BuiltinAPI {
                 items = []
                 if type.hasPrefix("vl_api_") { refs.append(type) }
             default:
-                guard head.count == 2, parts.count == 2 else { throw DefinitionError(line: line) }
+                guard head.count == 2 || (head.count == 3 && head[2] == "deprecated"), parts.count == 2 else {
+                    throw DefinitionError(line: line)
+                }
                 kind = .message
                 name = head[0]
                 detail = head[1]
+                isDeprecated = head.count == 3
                 let body = parts[1]
                     .replacing("@req", with: "u16 _vl_msg_id; u32 client_index; u32 context")
                     .replacing("@rep", with: "u16 _vl_msg_id; u32 context; i32 retval")
@@ -125,7 +130,8 @@ extension BuiltinAPI {
         for line in module.messages {
             let d = try Declaration(line)
             names.append(d.name)
-            messages.append(.array([.string(d.name)] + d.items + [.object(JSONObject([("crc", .string("0x" + d.detail)), ("options", .object(JSONObject()))]))]))
+            let options = d.isDeprecated ? JSONObject([("deprecated", .null)]) : JSONObject()
+            messages.append(.array([.string(d.name)] + d.items + [.object(JSONObject([("crc", .string("0x" + d.detail)), ("options", .object(options))]))]))
             pending += d.references.map(bare)
         }
         // The types used, transitively, in table order.
