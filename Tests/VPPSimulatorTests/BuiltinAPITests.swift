@@ -19,6 +19,7 @@ struct BuiltinAPITests {
             #expect(m.fields == r.fields, "\(m.name) fields")
             #expect(m.kind == r.kind, "\(m.name) kind")
             #expect(m.module == r.module, "\(m.name) module")
+            #expect(m.isDeprecated == r.isDeprecated, "\(m.name) deprecated")
         }
         for (name, s) in builtin.structs { #expect(reference.structs[name] == s, "typedef \(name)") }
         for (name, u) in builtin.unions { #expect(reference.unions[name] == u, "union \(name)") }
