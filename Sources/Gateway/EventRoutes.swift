@@ -93,7 +93,7 @@ extension Gateway {
             throw Problem(.unknownMessage, "no event \(event) in the loaded API; see GET /v1/schema")
         }
         let want = schema.registration(for: event).flatMap { schema.message($0) }
-        let reserved: Set<String> = ["_vl_msg_id", "client_index", "context", "pid", "enable_disable", "enable"]
+        let reserved = Set(["_vl_msg_id", "client_index", "context", "pid"] + MessageDef.enableFieldNames)
         let wantFields = (want?.fields ?? []).filter { !reserved.contains($0.name) }
         let argumentParams = params.filter { p in wantFields.contains { $0.name == p.name } }
         let filterParams = params.filter { p in

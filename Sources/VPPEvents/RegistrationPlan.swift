@@ -52,7 +52,7 @@ struct RegistrationPlan: Sendable {
         self.want = wantName
         events = schema.service(for: wantName)?.events.nilIfEmpty ?? [selector.event]
         eventFields = event.fields
-        guard let enable = want.fields.first(where: { $0.name == "enable_disable" || $0.name == "enable" }) else {
+        guard let enable = want.enableField else {
             if let argument = selector.registrationArguments.members.first {
                 throw .invalidArgument(pointer: "/" + argument.key,
                                        detail: "\(selector.event) is sent after POST /v1/\(wantName) calls, which the gateway does not make itself; \(argument.key) belongs to that call")
@@ -95,9 +95,9 @@ struct RegistrationPlan: Sendable {
         pid = Self.stablePID(key)
         impliedFilters = JSONObject(arguments.members.filter { m in
             guard let f = event.fields.first(where: { $0.name == m.key }),
-                  let width = Self.unsignedWidth(f.type, schema),
+                  let scalar = Self.unsignedScalar(f.type, schema),
                   let value = m.value.numberValue?.uint64Value else { return false }
-            return value != (width == 64 ? UInt64.max : (UInt64(1) << width) - 1)
+            return value != UInt64.max >> (64 - 8 * scalar.size)
         })
     }
 
@@ -115,19 +115,12 @@ struct RegistrationPlan: Sendable {
         return h == 0 ? 1 : h
     }
 
-    /// The bit width of an unsigned integer type (through aliases), nil for anything else.
-    private static func unsignedWidth(_ t: TypeRef, _ schema: Schema) -> Int? {
+    /// The unsigned integer type behind `t` (through aliases), nil for anything else.
+    private static func unsignedScalar(_ t: TypeRef, _ schema: Schema) -> ScalarType? {
         switch t {
-        case .scalar(let s):
-            switch s {
-            case .u8: return 8
-            case .u16: return 16
-            case .u32: return 32
-            case .u64: return 64
-            default: return nil
-            }
-        case .alias(let a): return schema.aliases[a].flatMap { unsignedWidth($0.type, schema) }
-        default: return nil
+        case .scalar(let s): s.isInteger && !s.isSigned ? s : nil
+        case .alias(let a): schema.aliases[a].flatMap { unsignedScalar($0.type, schema) }
+        default: nil
         }
     }
 

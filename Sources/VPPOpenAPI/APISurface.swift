@@ -62,9 +62,6 @@ public struct APISurface: Sendable {
     /// Fields of every top-level message that never appear in its JSON.
     public static let headerFields: Set<String> = ["_vl_msg_id", "client_index", "context"]
 
-    /// Registration fields the gateway sets itself.
-    public static let enableFields = ["enable_disable", "enable"]
-
     /// memclnt's transport and session messages: the gateway owns the connection, so these are
     /// not offered over HTTP. `control_ping`, `show_version`, `get_first_msg_id`, `api_versions`
     /// and `get_api_json` are harmless queries and are offered.
@@ -93,7 +90,7 @@ public struct APISurface: Sendable {
     public static func isCallWithEvents(_ message: MessageDef, in schema: Schema) -> Bool {
         guard schema.service(for: message.name)?.pattern == .events,
               !transportMessages.contains(message.name) else { return false }
-        return !message.fields.contains { enableFields.contains($0.name) }
+        return message.enableField == nil
     }
 
     /// The role of every message, decided the same way on every load.
@@ -162,7 +159,7 @@ public struct APISurface: Sendable {
             // parameters.
             guard let m = schema.messages[name], kinds[name] == .event,
                   let want = schema.registration(for: name), let w = schema.messages[want] else { continue }
-            let enable = Self.enableFields.first { f in w.fields.contains { $0.name == f } }
+            let enable = w.enableField?.name
             var params: [String] = []
             var unsupported: [String] = []
             for f in w.fields where enable != nil && !Self.headerFields.contains(f.name) && f.name != enable && f.name != "pid" {

@@ -270,6 +270,16 @@ public struct MessageDef: Sendable, Equatable {
     /// True when marked `deprecated`.
     public var isDeprecated: Bool { options["deprecated"] != nil }
 
+    /// The names an event registration's on/off switch goes by (notes §1.8, FDio/govpp#63).
+    public static let enableFieldNames = ["enable_disable", "enable"]
+
+    /// The field a `want_*` message is switched on and off with (`enable_disable`, u32 or
+    /// bool, in most; `enable` in some), nil when it has none: then the message is not a
+    /// registration one can take back (`want_ping_finished_events` starts a ping).
+    public var enableField: Field? {
+        Self.enableFieldNames.lazy.compactMap { n in self.fields.first { $0.name == n } }.first
+    }
+
     /// True when marked `in_progress` (API not yet stable).
     public var isInProgress: Bool { options["in_progress"] != nil || options["status"]?.stringValue == "in_progress" }
 

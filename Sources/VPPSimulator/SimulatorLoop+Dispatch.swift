@@ -63,8 +63,8 @@ extension SimulatorLoop {
             guard let name, let m = api.schema.messages[name] else { return nil }
             if let h = Self.builtinHandlers[name] { return h }
             let service = api.schema.service(for: name)
-            if name.hasPrefix("want_"), let field = ["enable_disable", "enable"].first(where: { f in m.fields.contains { $0.name == f } }) {
-                return .subscribe(reply: service?.reply, enableField: field, rule: RegistrationRule(want: name))
+            if name.hasPrefix("want_"), let field = m.enableField {
+                return .subscribe(reply: service?.reply, enableField: field.name, rule: RegistrationRule(want: name))
             }
             if service?.pattern == .events {
                 return .triggerEvents(reply: service?.reply)
