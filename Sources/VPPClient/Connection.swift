@@ -349,8 +349,7 @@ final class Connection: Sendable, TransportDelegate {
         let index = registeredIndex.load(ordering: .relaxed)
         if index != 0, !transport.isClosed {
             let ctx = nextContext()
-            let id = published.load()?.table.id(of: "sockclnt_delete") ?? Memclnt.sockclntDelete
-            let bytes = Handshake.sockclntDelete(id: id, clientIndex: index, context: ctx)
+            let bytes = goodbye(clientIndex: index, context: ctx)
             let result = await roundTrip(ctx, name: "sockclnt_delete", timeout: timeout) {
                 FrameHeader.appendFramed(bytes, to: &$0)
             }
@@ -381,11 +380,16 @@ final class Connection: Sendable, TransportDelegate {
     func closeSayingGoodbye(_ reason: DisconnectReason) {
         let index = registeredIndex.load(ordering: .relaxed)
         if index != 0, !transport.isClosed {
-            let id = published.load()?.table.id(of: "sockclnt_delete") ?? Memclnt.sockclntDelete
-            let bytes = Handshake.sockclntDelete(id: id, clientIndex: index, context: nextContext())
+            let bytes = goodbye(clientIndex: index, context: nextContext())
             _ = transport.send { FrameHeader.appendFramed(bytes, to: &$0) }
         }
         transport.close(reason)
+    }
+
+    /// `sockclnt_delete` for this connection's registration, by the id VPP gave it.
+    private func goodbye(clientIndex: UInt32, context: UInt32) -> [UInt8] {
+        let id = published.load()?.table.id(of: "sockclnt_delete") ?? Memclnt.sockclntDelete
+        return Handshake.sockclntDelete(id: id, clientIndex: clientIndex, context: context)
     }
 
     // MARK: - Maintenance: timeouts and liveness

@@ -21,6 +21,14 @@ struct RequestView {
     /// A bool or other non-zero-means-true field.
     func flag(_ name: String) -> Bool { uint(name) != 0 }
 
+    /// An f64 field, which travels in host order (little-endian; vlib_api.c:296-319); nil
+    /// when the message has no such 8-byte field.
+    func f64(_ name: String) -> Double? {
+        let b = raw(name)
+        guard b.count == 8 else { return nil }
+        return Double(bitPattern: b.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+    }
+
     /// The raw bytes of a fixed-size field.
     func raw(_ name: String) -> ArraySlice<UInt8> {
         guard let s = layout.slots[name], s.offset + s.size <= bytes.count else { return [] }

@@ -60,9 +60,7 @@ extension SimulatorLoop {
     func startPing(_ r: Request) {
         replyRetval(r, "want_ping_finished_events_reply", 0)
         let repeatCount = r.view.u32("repeat")
-        let intervalBytes = Array(r.view.raw("interval"))
-        let interval = intervalBytes.count == 8
-            ? Double(bitPattern: intervalBytes.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }) : 1.0
+        let interval = r.view.f64("interval") ?? 1.0
         let address = Array(r.view.raw("address"))
         let target: [UInt8] = address.first == 0 ? Array(address.dropFirst().prefix(4)) : Array(address.dropFirst())
         let answered = interfaces.all.contains { i in i.addresses.contains { $0.address == target } }

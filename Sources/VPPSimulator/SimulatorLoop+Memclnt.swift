@@ -164,8 +164,7 @@ extension SimulatorLoop {
     /// VPP: vlib_api.c:296-319: f64 travels unswapped; a wrong-endian 1.0 gives -159.
     func f64Probe(_ r: Request, increment: Bool) {
         let field = increment ? "f64_value" : "f64_one"
-        let raw = Array(r.view.raw(field))
-        let value = raw.count == 8 ? Double(bitPattern: raw.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }) : 0
+        let value = r.view.f64(field) ?? 0
         guard var b = builder(increment ? "get_f64_increment_by_one_reply" : "get_f64_endian_value_reply") else { return }
         b.set("context", UInt64(r.context))
         if increment {

@@ -32,6 +32,15 @@ enum RegistrationRule: Sendable {
     /// 728 and 836).
     static let storesHostOrderPID: Set<String> = ["want_ip6_ra_events", "want_dhcp6_reply_events", "want_dhcp6_pd_reply_events"]
 
+    /// Whether VPP drops these registrations when their client goes away: l2_macs and
+    /// wireguard have no reaper (nothing registered with VL_MSG_API_REAPER_FUNCTION).
+    var isReapedWithClient: Bool {
+        switch self {
+        case .pubSub, .watchers: true
+        case .l2Macs, .wireguardPeers: false
+        }
+    }
+
     /// The simulated WireGuard peers (indices): VPP walks the peers that exist.
     static let simulatedWireGuardPeers: [UInt32] = [0, 1, 2, 3]
 

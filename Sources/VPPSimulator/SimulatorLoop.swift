@@ -179,7 +179,7 @@ final class SimulatorLoop {
         if Int(c.poolIndex) < connections.count, connections[Int(c.poolIndex)] === c {
             connections[Int(c.poolIndex)] = nil
         }
-        for key in registrations.keys where ![.l2Macs, .wireguardPeers].contains(RegistrationRule(want: key)) {
+        for key in registrations.keys where RegistrationRule(want: key).isReapedWithClient {
             registrations[key]?.removeAll { $0.clientIndex == c.handle }
         }
     }
