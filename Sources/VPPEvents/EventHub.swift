@@ -95,7 +95,7 @@ public actor EventHub {
     /// Counters for `/metrics`.
     public func statistics() -> EventHubStatistics {
         var s = stats
-        s.registrations = registrations.count
+        s.registrations = registrations.values.count { !$0.plan.isPassive }  // passive ones hold nothing in VPP
         s.subscribers = subscribers.count
         return s
     }
