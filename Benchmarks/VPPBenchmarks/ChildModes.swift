@@ -69,6 +69,7 @@ enum ChildMode {
         config.http.host = "127.0.0.1"
         config.http.port = 0
         config.http.threadPoolSize = Int(options["--threads"] ?? "0") ?? 0
+        config.http.streamWriterThreads = Int(options["--writers"] ?? "") ?? config.http.streamWriterThreads
         config.http.connectionLimit = Int(options["--connection-limit"] ?? "") ?? config.http.connectionLimit
         config.http.connectionMemoryLimit = Int(options["--connection-memory-limit"] ?? "") ?? config.http.connectionMemoryLimit
         config.sseQueueBytes = Int(options["--sse-queue-bytes"] ?? "") ?? config.sseQueueBytes

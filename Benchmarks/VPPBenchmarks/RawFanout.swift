@@ -6,7 +6,7 @@ import Synchronization
 
 /// The floor for SSE fan-out on this machine: one thread that accepts the subscribers, answers
 /// each with the same response head the gateway sends, and on every event writes the same
-/// chunked SSE frame to every socket in a plain loop (blocking `write`). No HTTP server, no
+/// SSE frame to every socket in a plain loop (blocking `write`). No HTTP server, no
 /// hub, no per-subscriber queues: what is left is the kernel's cost of loopback TCP. Events
 /// that arrive during a sweep over the sockets are sent together in the next one.
 final class RawFanout: Sendable {
@@ -41,8 +41,8 @@ final class RawFanout: Sendable {
     func start() {
         let acceptor = Thread { [self] in
             nameThisThread("raw-accept")
-            let head = Array(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
-                              + "Transfer-Encoding: chunked\r\n\r\n").utf8) + Self.chunk(Array(": subscribed to sw_interface_event\n\n".utf8))
+            let head = Array(("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+                              + "\r\n: subscribed to sw_interface_event\n\n").utf8)
             while true {
                 let fd = accept(listenFD, nil, nil)
                 if fd < 0 {
@@ -69,7 +69,10 @@ final class RawFanout: Sendable {
                 // (as libmicrohttpd sends whatever a stream has queued).
                 var frames: [UInt8] = []
                 for seq in seqs {
-                    frames += Self.chunk(Array("id: \(seq)\nevent: sw_interface_event\ndata: {\"client_index\":0,\"pid\":0,\"sw_if_index\":\(seq),\"flags\":[],\"deleted\":false}\n\n".utf8))
+                    // The gateway's frame for the same event, byte for byte in shape (a 16-digit id,
+                    // `_msgname` and `_crc` in the data), so both send as many bytes.
+                    frames += Array(("id: \(1_795_421_010_000_000 + seq)\nevent: sw_interface_event\ndata: {\"_msgname\":\"sw_interface_event\","
+                                     + "\"_crc\":\"2d3d95a7\",\"pid\":2812197643,\"sw_if_index\":\(seq),\"flags\":[],\"deleted\":false}\n\n").utf8)
                 }
                 guard !frames.isEmpty else { continue }
                 frames.withUnsafeBytes { raw in
@@ -99,10 +102,5 @@ final class RawFanout: Sendable {
             return s.fds
         }
         for fd in fds { close(fd) }
-    }
-
-    /// One HTTP/1.1 chunk.
-    static func chunk(_ data: [UInt8]) -> [UInt8] {
-        Array(String(data.count, radix: 16).utf8) + [13, 10] + data + [13, 10]
     }
 }

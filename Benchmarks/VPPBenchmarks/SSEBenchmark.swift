@@ -20,8 +20,8 @@ struct SSEBenchmark {
     /// One gateway configuration under test.
     struct Config {
         let label: String
-        /// The gateway's threadPoolSize; nil: the raw fan-out floor (`RawFanout`), no gateway.
-        let threads: Int?
+        /// The gateway's `http.streamWriterThreads`; nil: the raw fan-out floor (`RawFanout`), no gateway.
+        let writers: Int?
     }
 
     /// What one configuration's run measured.
@@ -48,9 +48,9 @@ struct SSEBenchmark {
         guard fileLimit >= subscribers + 64 else {
             throw BenchmarkError("the open-file limit is \(fileLimit), too low for \(subscribers) subscribers (ulimit -n; run.sh raises it)")
         }
-        let configs = [Config(label: "gateway, threadPoolSize 0 (default)", threads: 0),
-                       Config(label: "gateway, threadPoolSize 2", threads: 2),
-                       Config(label: "floor: one thread write()s each frame", threads: nil)]
+        let configs = [Config(label: "gateway (default: 1 stream writer thread)", writers: 1),
+                       Config(label: "gateway, streamWriterThreads 0 (libmicrohttpd sends)", writers: 0),
+                       Config(label: "floor: one thread write()s each frame", writers: nil)]
         var runs: [Run] = []
         for config in configs {
             runs.append(try runOne(config))
@@ -81,7 +81,7 @@ struct SSEBenchmark {
         ])
         for r in runs {
             let lat = r.report.latencies
-            let isGateway = r.config.threads != nil
+            let isGateway = r.config.writers != nil
             t.add([
                 r.config.label, "\(grouped(Double(r.connected)))\(r.failedToConnect > 0 ? " (+\(r.failedToConnect) failed)" : "")",
                 "\(fixed(r.connectSeconds, 1)) s", grouped(Double(lat.count)), grouped(Double(r.report.lost)),
@@ -111,10 +111,10 @@ struct SSEBenchmark {
                   + "duplicates \(x.duplicates), out of order \(x.outOfOrder), unknown ids \(x.unknownSequence), "
                   + "subscribers with loss \(x.subscribersWithLoss), connections failed or ended \(x.failedConnections); "
                   + "\(megabytes(x.bytes)) read"
-                  + (r.config.threads == nil ? "." : "; want_interface_events received by the simulator: \(r.wantsAfterConnect) after connecting, "
+                  + (r.config.writers == nil ? "." : "; want_interface_events received by the simulator: \(r.wantsAfterConnect) after connecting, "
                      + "\(r.wantsAtEnd) at the end of the events."))
             print("  Threads during the events (share of one core: CPU, and in parentheses the time runnable but waiting for a CPU): "
-                  + "\(r.config.threads == nil ? "floor" : "gateway"): \(r.gatewayThreads); this process: \(r.clientThreads).")
+                  + "\(r.config.writers == nil ? "floor" : "gateway"): \(r.gatewayThreads); this process: \(r.clientThreads).")
         }
         print("")
         print("Targets (the default configuration; the other rows are for comparison):")
@@ -146,13 +146,13 @@ struct SSEBenchmark {
         let port: UInt16
         var gw = ProcReader(pid: -1)
         let mallocStats = ProcessInfo.processInfo.environment["VPPGW_BENCH_MALLOC_STATS"] != nil
-        if let threads = config.threads {
+        if let writers = config.writers {
             progress("\(config.label): starting the simulator (in this process) and the gateway (its own process)")
             let s = try VPPSimulator(configuration: SimulatorConfiguration(socketPath: socket, interfaces: 4),
                                      logger: ChildMode.quietLogger("bench-simulator"))
             try s.start()
             sim = s
-            var gatewayArgs = ["_gateway", "--socket", socket, "--threads", "\(threads)", "--connection-limit", "\(subscribers + 2000)"]
+            var gatewayArgs = ["_gateway", "--socket", socket, "--writers", "\(writers)", "--connection-limit", "\(subscribers + 2000)"]
             if let extra = ProcessInfo.processInfo.environment["VPPGW_BENCH_GATEWAY_ARGS"], !extra.isEmpty {
                 gatewayArgs += extra.split(separator: " ").map(String.init)   // experiments: e.g. --connection-memory-limit 8192
             }

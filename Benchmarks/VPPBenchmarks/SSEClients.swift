@@ -6,7 +6,8 @@ import Synchronization
 
 /// Thousands of SSE subscribers on raw non-blocking sockets, served by one epoll thread.
 ///
-/// Each connection sends `GET path`, reads the chunked `text/event-stream` response, and for
+/// Each connection sends `GET path`, reads the `text/event-stream` response (chunked, or ending
+/// with the connection as the gateway sends it), and for
 /// every `data:` line takes the number after `"sw_if_index":` as the event's sequence number
 /// (the benchmark emits sequence numbers there). Receipt time minus the emit time recorded
 /// by the emitter (`EmitClock`) is the delivery latency. Connections are opened at most
@@ -151,6 +152,8 @@ private struct EpollLoop {
     /// CRLF after chunk data (the CR or LF still to skip).
     var chunkLeft: [Int]
     var chunkSize: [Int]
+    /// The body is chunked; otherwise it runs until the connection closes (the gateway's SSE).
+    var chunked: [Bool]
     var carry: [[UInt8]]
     var received: [UInt64]
     var lastSeq: [Int32]
@@ -175,6 +178,7 @@ private struct EpollLoop {
         headerBuffer = [[UInt8]](repeating: [], count: n)
         chunkLeft = [Int](repeating: 0, count: n)
         chunkSize = [Int](repeating: 0, count: n)
+        chunked = [Bool](repeating: false, count: n)
         carry = [[UInt8]](repeating: [], count: n)
         received = [UInt64](repeating: 0, count: n * words)
         lastSeq = [Int32](repeating: -1, count: n)
@@ -267,7 +271,9 @@ private struct EpollLoop {
                 return
             }
             let head = String(decoding: headerBuffer[i][0..<end], as: UTF8.self)
-            guard head.hasPrefix("HTTP/1.1 200"), head.lowercased().contains("transfer-encoding: chunked") else {
+            let lowered = head.lowercased()
+            chunked[i] = lowered.contains("transfer-encoding: chunked")
+            guard head.hasPrefix("HTTP/1.1 200"), chunked[i] || lowered.contains("connection: close") else {
                 printError("[sse] subscriber \(i): unexpected response: \(head.prefix(200))")
                 fail(i)
                 return
@@ -289,8 +295,12 @@ private struct EpollLoop {
         return nil
     }
 
-    /// De-chunks `bytes` and hands the data to the SSE line parser.
+    /// De-chunks `bytes` (when chunked) and hands the data to the SSE line parser.
     mutating func body(_ i: Int, _ bytes: UnsafeRawBufferPointer, _ now: UInt64) {
+        guard chunked[i] else {
+            lines(i, bytes, now)
+            return
+        }
         var k = 0
         while k < bytes.count {
             let left = chunkLeft[i]

@@ -53,8 +53,11 @@ extension Gateway {
             lastEventID = v
         }
         // A small read block: with thousands of streams open, the per-stream block is the
-        // largest memory cost (8 KiB would be ~80 MB at 10,000 subscribers).
-        let (source, writer) = HTTPStreamSource.makeStream(highWaterMark: configuration.sseQueueBytes, blockSize: 1024)
+        // largest memory cost (8 KiB would be ~80 MB at 10,000 subscribers). The body ends with
+        // the connection (an event stream has no natural end), so without TLS the server's
+        // writer threads send each frame straight to the socket.
+        let (source, writer) = HTTPStreamSource.makeStream(highWaterMark: configuration.sseQueueBytes, blockSize: 1024,
+                                                           endsWithConnection: true)
         let sink = SSESink(writer: writer)
         // The retry hint and a first comment go out at once, so clients see the stream open.
         _ = writer.tryWrite(Array("retry: 2000\n: subscribed to \(names.joined(separator: ", "))\n\n".utf8))

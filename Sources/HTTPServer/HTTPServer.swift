@@ -151,6 +151,7 @@ public final class HTTPServer: Sendable {
     /// no connection is suspended, which `MHD_stop_daemon` requires.
     private func stop(_ running: Running) {
         MHDBridge.stop(running.daemon)
+        core.flusher?.stop()
         running.retainedCore.release()
         lifecycle.withLock { $0 = .stopped }
     }
@@ -180,6 +181,7 @@ public final class HTTPServer: Sendable {
         core.forceEnd()
         while core.pendingResumes > 0 { sched_yield() }
         MHDBridge.stop(running.daemon)
+        core.flusher?.stop()
         running.retainedCore.release()
     }
 }

@@ -34,6 +34,12 @@ public struct HTTPServerConfiguration: Sendable {
     /// Polling threads: `0` runs one internal epoll thread (the best latency for
     /// SSE fan-out); `n > 0` runs a pool of `n` (the best plain throughput).
     public var threadPoolSize: Int
+    /// Threads that send the bytes of long-lived streams (Server-Sent Events) straight to
+    /// their sockets while libmicrohttpd keeps the connections suspended: a fan-out to
+    /// thousands of streams then costs one `send` each, not a resume and a turn of
+    /// libmicrohttpd's state machine on the polling thread. `0` leaves every byte to
+    /// libmicrohttpd. Not used with TLS (the bytes must go through the TLS session).
+    public var streamWriterThreads: Int
 
     /// Creates a configuration; every parameter has the documented default so
     /// callers name only what they change.
@@ -46,7 +52,8 @@ public struct HTTPServerConfiguration: Sendable {
         connectionTimeout: Int = 60,
         perIPConnectionLimit: Int = 0,
         tls: TLSConfiguration? = nil,
-        threadPoolSize: Int = 0
+        threadPoolSize: Int = 0,
+        streamWriterThreads: Int = 1
     ) {
         self.host = host
         self.port = port
@@ -57,6 +64,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.perIPConnectionLimit = perIPConnectionLimit
         self.tls = tls
         self.threadPoolSize = threadPoolSize
+        self.streamWriterThreads = streamWriterThreads
     }
 
     /// Rejects values libmicrohttpd would misread (it takes `unsigned int` and
@@ -71,6 +79,7 @@ public struct HTTPServerConfiguration: Sendable {
         try check((0...Int(Int32.max)).contains(connectionTimeout), "connectionTimeout must be between 0 and \(Int32.max) seconds")
         try check((0...Int(Int32.max)).contains(perIPConnectionLimit), "perIPConnectionLimit must be between 0 and \(Int32.max)")
         try check((0...1024).contains(threadPoolSize), "threadPoolSize must be between 0 and 1024")
+        try check((0...64).contains(streamWriterThreads), "streamWriterThreads must be between 0 and 64")
         if let tls {
             try check(!tls.certificatePEM.isEmpty, "tls.certificatePEM is empty")
             try check(!tls.privateKeyPEM.isEmpty, "tls.privateKeyPEM is empty")

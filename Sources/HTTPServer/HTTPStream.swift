@@ -22,8 +22,17 @@ public struct HTTPStreamSource: Sendable {
     ///
     /// `blockSize` is the most libmicrohttpd takes per read; it costs that much memory per open
     /// stream, so thousands of long-lived SSE streams want a small one, a bulk dump a large one.
-    public init(highWaterMark: Int = 64 * 1024, blockSize: Int = 8 * 1024) {
-        core = StreamCore(highWaterMark: max(1, highWaterMark), blockSize: max(256, blockSize))
+    ///
+    /// `endsWithConnection` suits streams that last as long as the connection (Server-Sent
+    /// Events): the body is sent as it is, without chunked framing, and ends when the
+    /// connection closes (`Connection: close`, still HTTP/1.1). That lets the server send
+    /// each write straight to the socket from a writer thread instead of waking
+    /// libmicrohttpd's polling thread for it (``HTTPServerConfiguration/streamWriterThreads``).
+    /// A client cannot tell a finished body from a broken connection, so keep it for streams
+    /// that have no natural end.
+    public init(highWaterMark: Int = 64 * 1024, blockSize: Int = 8 * 1024, endsWithConnection: Bool = false) {
+        core = StreamCore(highWaterMark: max(1, highWaterMark), blockSize: max(256, blockSize),
+                          endsWithConnection: endsWithConnection)
     }
 
     /// The producer's handle to this stream.
@@ -31,8 +40,9 @@ public struct HTTPStreamSource: Sendable {
 
     /// A new stream and its writer, for the common "create, return source,
     /// keep writer" pattern.
-    public static func makeStream(highWaterMark: Int = 64 * 1024, blockSize: Int = 8 * 1024) -> (source: HTTPStreamSource, writer: HTTPStreamWriter) {
-        let source = HTTPStreamSource(highWaterMark: highWaterMark, blockSize: blockSize)
+    public static func makeStream(highWaterMark: Int = 64 * 1024, blockSize: Int = 8 * 1024,
+                                  endsWithConnection: Bool = false) -> (source: HTTPStreamSource, writer: HTTPStreamWriter) {
+        let source = HTTPStreamSource(highWaterMark: highWaterMark, blockSize: blockSize, endsWithConnection: endsWithConnection)
         return (source, source.writer)
     }
 }
@@ -74,7 +84,8 @@ public struct HTTPStreamWriter: Sendable {
         core.tryWrite(bytes)
     }
 
-    /// Ends the body once the queued bytes are sent (the chunked terminator).
+    /// Ends the body once the queued bytes are sent (the chunked terminator, or the
+    /// connection's close for a stream that ends with it).
     /// Idempotent; later writes throw.
     public func finish() {
         core.finish()

@@ -209,7 +209,13 @@ enum MHDBridge {
                 server.logger.warning("dropped invalid response header '\(name)'")
             }
         }
-        stream?.attach(connection: connection, server: server)
+        // The flusher may send to the socket itself only when the bytes go out as they are.
+        var direct = false
+        if let stream, stream.endsWithConnection {
+            direct = vppgw_response_ends_with_connection(created) == 1 && server.flusher != nil
+        }
+        stream?.attach(connection: connection, server: server,
+                       socket: direct ? vppgw_connection_fd(connection.pointer) : -1)
         let queued = MHD_queue_response(connection.pointer, UInt32(response.status), created)
         MHD_destroy_response(created)  // the connection holds its own reference
         return queued == .YES

@@ -11,6 +11,9 @@ final class ServerCore: Sendable {
     let handler: HTTPResponderHandler
     /// Mutual TLS: every request must carry a verified client certificate.
     let requiresClientCertificate: Bool
+    /// Sends eligible streams' bytes straight to their sockets; nil with TLS (the bytes must
+    /// go through libmicrohttpd's TLS session) or when turned off.
+    let flusher: SocketFlusher?
 
     private let registry = Mutex(Registry())
     /// Resumes claimed but not yet carried out (see ``PendingResume``); the
@@ -32,6 +35,8 @@ final class ServerCore: Sendable {
         self.logger = logger
         self.handler = handler
         self.requiresClientCertificate = configuration.tls?.clientCAPEM != nil
+        let writers = configuration.streamWriterThreads
+        self.flusher = configuration.tls == nil && writers > 0 ? SocketFlusher(threads: writers) : nil
     }
 
     // MARK: diagnostics

@@ -1,5 +1,11 @@
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The bounded byte queue behind one streamed response, shared by the producer
 /// (``HTTPStreamWriter``, any task) and libmicrohttpd's content reader (its
 /// polling thread).
@@ -16,6 +22,15 @@ import Synchronization
 ///   counts such pending resumes and waits for them before `MHD_stop_daemon`.
 /// - `close()` runs from the response's free callback: after it, libmicrohttpd
 ///   never calls the reader again and the connection pointer is dropped.
+///
+/// Direct sends (``SocketFlusher``): a stream whose body ends with the connection, on a
+/// connection without TLS, knows its socket. Bytes written while it is suspended are not a
+/// reason to resume it: the flusher sends them itself while the connection stays suspended —
+/// libmicrohttpd neither writes to nor closes a suspended connection, and it calls the reader
+/// (and so suspends) only once everything it was given has been sent, so the bytes stay in
+/// order. The send runs outside the lock; meanwhile `sending` holds back any resume, which the
+/// flusher performs when the send returns. What the socket does not take stays queued and the
+/// connection is resumed, so libmicrohttpd's reader returns it next.
 final class StreamCore: Sendable {
     let highWaterMark: Int
     private let state = Mutex(State())
@@ -23,10 +38,19 @@ final class StreamCore: Sendable {
     /// The largest piece libmicrohttpd asks the reader for at once; it allocates (and zeroes)
     /// a buffer of this size per response, so it is a per-stream memory cost.
     let blockSize: Int
+    /// The body ends when the connection closes (no chunked framing); see
+    /// ``HTTPStreamSource/init(highWaterMark:blockSize:endsWithConnection:)``.
+    let endsWithConnection: Bool
+    /// This stream's ``SocketFlusher`` lane (round-robin over all streams).
+    let lane: Int
 
-    init(highWaterMark: Int, blockSize: Int = 8 * 1024) {
+    private static let lanes = Atomic<Int>(0)
+
+    init(highWaterMark: Int, blockSize: Int = 8 * 1024, endsWithConnection: Bool = false) {
         self.blockSize = blockSize
         self.highWaterMark = highWaterMark
+        self.endsWithConnection = endsWithConnection
+        self.lane = Self.lanes.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
     }
 
     private struct State {
@@ -49,25 +73,46 @@ final class StreamCore: Sendable {
         var suspended = false
         var connection: ConnectionRef?
         var server: ServerCore?
+        /// The connection's socket when the flusher may send to it directly, else -1.
+        var socket: Int32 = -1
+        /// The stream waits in its flusher lane (so one flush serves many writes).
+        var flushScheduled = false
+        /// The flusher is sending (without the lock): the connection must stay suspended.
+        var sending = false
+        /// A resume claimed while `sending`; the flusher performs it when its send returns.
+        var resumeDeferred = false
+        /// Bytes sent by the flusher rather than libmicrohttpd (tests check the path).
+        var directBytes = 0
         var nextID: UInt64 = 0
         var cancelled: Set<UInt64> = []
         var spaceWaiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
         var closeWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var closeHandlers: [@Sendable () -> Void] = []
 
-        mutating func append(_ bytes: [UInt8]) -> PendingResume? {
+        mutating func append(_ bytes: [UInt8]) -> Wakeup? {
             guard !bytes.isEmpty else { return nil }
             chunks.append(bytes)
             queuedBytes += bytes.count
             peakQueuedBytes = max(peakQueuedBytes, queuedBytes)
-            return takeResume()
+            if suspended, socket >= 0, let flusher = server?.flusher {
+                if flushScheduled { return nil }
+                flushScheduled = true
+                return .flush(flusher)
+            }
+            return takeResume().map(Wakeup.resume)
         }
 
-        /// Claims the single resume of a suspended connection (see type comment).
+        /// Claims the single resume of a suspended connection (see type comment). While the
+        /// flusher sends, the resume waits for it (libmicrohttpd could otherwise write to or
+        /// close the socket under the send); it still counts as pending for shutdown.
         mutating func takeResume() -> PendingResume? {
             guard suspended, let connection, let server else { return nil }
             suspended = false
             server.resumeStarted()
+            if sending {
+                resumeDeferred = true
+                return nil
+            }
             return PendingResume(connection: connection, server: server)
         }
 
@@ -82,21 +127,54 @@ final class StreamCore: Sendable {
         mutating func take(into buffer: UnsafeMutableRawBufferPointer) -> Int {
             var written = 0
             while written < buffer.count, head < chunks.count {
-                let chunk = chunks[head]
-                let count = min(chunk.count - headOffset, buffer.count - written)
-                chunk.withUnsafeBytes { source in
+                let count = min(chunks[head].count - headOffset, buffer.count - written)
+                chunks[head].withUnsafeBytes { source in
                     let from = UnsafeRawBufferPointer(rebasing: source[headOffset..<(headOffset + count)])
                     UnsafeMutableRawBufferPointer(rebasing: buffer[written..<(written + count)]).copyMemory(from: from)
                 }
                 written += count
-                headOffset += count
-                if headOffset == chunk.count {
-                    chunks[head] = []
-                    head += 1
-                    headOffset = 0
-                }
+                consumeHead(count)
             }
-            queuedBytes -= written
+            compact()
+            return written
+        }
+
+        /// The queued bytes as one buffer (usually the single queued chunk, shared).
+        func queuedBytesInOrder() -> [UInt8] {
+            if head == chunks.count - 1 && headOffset == 0 { return chunks[head] }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(queuedBytes)
+            for k in head..<chunks.count {
+                bytes += k == head ? chunks[k][headOffset...] : chunks[k][...]
+            }
+            return bytes
+        }
+
+        /// Drops `count` bytes (sent by the flusher) from the front of the queue.
+        mutating func consume(_ count: Int) {
+            var left = count
+            while left > 0, head < chunks.count {
+                let step = min(left, chunks[head].count - headOffset)
+                consumeHead(step)
+                left -= step
+            }
+            directBytes += count
+            compact()
+        }
+
+        /// Drops `count` bytes from the front of the head chunk (all of it or less).
+        private mutating func consumeHead(_ count: Int) {
+            queuedBytes -= count
+            headOffset += count
+            if headOffset == chunks[head].count {
+                chunks[head] = []
+                head += 1
+                headOffset = 0
+            }
+        }
+
+        /// Forgets chunks already taken, now and then, so the array does not grow.
+        private mutating func compact() {
             if head == chunks.count {
                 chunks.removeAll(keepingCapacity: true)
                 head = 0
@@ -104,7 +182,51 @@ final class StreamCore: Sendable {
                 chunks.removeFirst(head)
                 head = 0
             }
-            return written
+        }
+    }
+
+    /// What a producer does, outside the lock, after queueing bytes for a suspended stream.
+    enum Wakeup {
+        /// libmicrohttpd sends them: resume the connection.
+        case resume(PendingResume)
+        /// The flusher sends them (the stream was not scheduled yet).
+        case flush(SocketFlusher)
+    }
+
+    /// What one direct send did.
+    enum SendOutcome {
+        /// Everything given went out.
+        case sent
+        /// The socket's buffer is full; the rest is still queued.
+        case full
+        /// The connection is broken (peer gone, reset).
+        case failed
+    }
+
+    /// Sends `bytes` without blocking: how many went out, and why it stopped.
+    private static func send(_ bytes: [UInt8], to socket: Int32) -> (count: Int, outcome: SendOutcome) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return sendBytes(socket, base + sent, raw.count - sent, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+            }
+            if n < 0 {
+                let error = errno
+                if error == EINTR { continue }
+                return (sent, error == EAGAIN || error == EWOULDBLOCK ? .full : .failed)
+            }
+            if n == 0 { return (sent, .full) }
+            sent += n
+        }
+        return (sent, .sent)
+    }
+
+    private func perform(_ wakeup: Wakeup?) {
+        switch wakeup {
+        case .resume(let resume): resume.perform()
+        case .flush(let flusher): flusher.schedule(self)
+        case nil: break
         }
     }
 
@@ -119,8 +241,8 @@ final class StreamCore: Sendable {
             }
             switch outcome {
             case .closed: throw HTTPStreamError.closed
-            case .appended(let resume):
-                resume?.perform()
+            case .appended(let wakeup):
+                perform(wakeup)
                 return
             case .wait:
                 try await waitForSpace()
@@ -129,16 +251,16 @@ final class StreamCore: Sendable {
     }
 
     private enum WriteOutcome {
-        case closed, wait, appended(PendingResume?)
+        case closed, wait, appended(Wakeup?)
     }
 
     func tryWrite(_ bytes: [UInt8]) -> Bool {
-        let outcome: (Bool, PendingResume?) = state.withLock { state in
+        let outcome: (Bool, Wakeup?) = state.withLock { state in
             guard state.writable else { return (false, nil) }
             if state.queuedBytes > 0 && state.queuedBytes + bytes.count > highWaterMark { return (false, nil) }
             return (true, state.append(bytes))
         }
-        outcome.1?.perform()
+        perform(outcome.1)
         return outcome.0
     }
 
@@ -160,6 +282,10 @@ final class StreamCore: Sendable {
     }
 
     var isClosed: Bool { state.withLock { $0.closed } }
+    /// Bytes the flusher sent straight to the socket.
+    var directBytes: Int { state.withLock { $0.directBytes } }
+    /// Whether the connection waits, suspended, for more to send (tests wait for this).
+    var isSuspendedForTesting: Bool { state.withLock { $0.suspended } }
     var queuedBytes: Int { state.withLock { $0.queuedBytes } }
     /// The most bytes ever queued at once (tests check the backpressure bound).
     var peakQueuedBytes: Int { state.withLock { $0.peakQueuedBytes } }
@@ -231,15 +357,50 @@ final class StreamCore: Sendable {
     // MARK: server side (libmicrohttpd's polling thread)
 
     /// Binds the stream to the connection that will send it. Called once, when
-    /// the response is queued, before libmicrohttpd can call the reader.
-    func attach(connection: ConnectionRef, server: ServerCore) {
+    /// the response is queued, before libmicrohttpd can call the reader. `socket` is the
+    /// connection's socket when the flusher may send to it (else -1).
+    func attach(connection: ConnectionRef, server: ServerCore, socket: Int32 = -1) {
         state.withLock { state in
             state.connection = connection
             state.server = server
+            state.socket = socket
         }
         if !server.registerStream(self) {
             end(aborting: false)  // shutting down: send what is queued, then end
         }
+    }
+
+    // MARK: flusher side (a SocketFlusher thread)
+
+    /// Sends what is queued straight to the socket while the connection stays suspended
+    /// (see the type comment). The lock is not held during the send, so producers never wait
+    /// for the socket; `sending` keeps the connection suspended meanwhile. A full socket
+    /// resumes the connection, so libmicrohttpd sends the rest when the socket has room; a
+    /// broken one ends the stream with an error, so libmicrohttpd closes the connection and
+    /// the stream closes as usual.
+    func flushDirect() {
+        let claim: (socket: Int32, bytes: [UInt8])? = state.withLock { state in
+            state.flushScheduled = false
+            guard state.suspended, state.socket >= 0, !state.sending, !state.closed, !state.aborted,
+                  state.queuedBytes > 0 else { return nil }
+            state.sending = true
+            return (state.socket, state.queuedBytesInOrder())
+        }
+        guard let claim else { return }
+        let (count, outcome) = Self.send(claim.bytes, to: claim.socket)
+        let (resume, waiters): (PendingResume?, [CheckedContinuation<Void, any Error>]) = state.withLock { state in
+            state.sending = false
+            state.consume(count)
+            let waiters = state.queuedBytes <= highWaterMark ? state.takeSpaceWaiters() : []
+            if state.resumeDeferred, let connection = state.connection, let server = state.server {
+                state.resumeDeferred = false
+                return (PendingResume(connection: connection, server: server), waiters)
+            }
+            return (outcome == .full ? state.takeResume() : nil, waiters)
+        }
+        for waiter in waiters { waiter.resume() }
+        resume?.perform()
+        if outcome == .failed { end(aborting: true) }
     }
 
     /// The content-reader callback's logic; returns what libmicrohttpd expects:
@@ -294,4 +455,9 @@ final class StreamCore: Sendable {
         }
         for waiter in closeWaiters { waiter.resume() }
     }
+}
+
+/// `send(2)`, named apart from the queue's own `send(to:)`.
+private func sendBytes(_ socket: Int32, _ bytes: UnsafeRawPointer, _ count: Int, _ flags: Int32) -> Int {
+    send(socket, bytes, count, flags)
 }

@@ -157,7 +157,7 @@ enum ServeSettingNames {
         "listen", "socket", "api-dir", "simulate", "sim-interfaces", "sim-event-rate", "log-level", "log-format",
         "call-timeout", "request-timeout", "tokens-file", "insecure-no-auth", "allow", "deny", "read-only",
         "tls-cert", "tls-key", "tls-client-ca", "max-body-bytes", "max-header-bytes", "max-connections",
-        "max-connections-per-ip", "idle-timeout", "max-sse", "max-sse-per-client", "public-url", "shutdown-grace",
+        "max-connections-per-ip", "idle-timeout", "max-sse", "max-sse-per-client", "sse-writer-threads", "public-url", "shutdown-grace",
     ]
 }
 
@@ -188,6 +188,7 @@ struct ServeSettings {
     let idleTimeout: Int
     let maxSSE: Int
     let maxSSEPerClient: Int
+    let sseWriterThreads: Int
     let publicURL: String?
     let shutdownGrace: Double
 
@@ -219,6 +220,7 @@ struct ServeSettings {
         idleTimeout = try l.int("idle-timeout", default: 60)
         maxSSE = try l.int("max-sse", default: 20_000)
         maxSSEPerClient = try l.int("max-sse-per-client", default: 64)
+        sseWriterThreads = try l.int("sse-writer-threads", default: 1)
         publicURL = try l.optionalString("public-url")
         shutdownGrace = try l.double("shutdown-grace", default: 10)
         guard Logger.Level(rawValue: logLevel) != nil else { throw SettingsError("log-level must be one of trace, debug, info, notice, warning, error, critical") }
@@ -238,6 +240,7 @@ struct ServeSettings {
         c.http.connectionLimit = maxConnections
         c.http.perIPConnectionLimit = maxConnectionsPerIP
         c.http.connectionTimeout = idleTimeout
+        c.http.streamWriterThreads = sseWriterThreads
         if let cert = tlsCert, let key = tlsKey {
             func read(_ p: String) throws -> String {
                 guard let d = FileManager.default.contents(atPath: p) else { throw SettingsError("cannot read \(p)") }

@@ -117,9 +117,9 @@ import VPPTestSupport
             try await offload { () -> Bool in
                 let c = try RawHTTPConnection(port: port, timeout: 10)
                 try c.sendRequest("GET", "/v1/events/sw_interface_event")
-                _ = try c.readHead()
+                let head = try c.readHead()
                 var text = ""
-                while let chunk = try c.readChunk() {
+                while let chunk = try c.readPiece(of: head) {
                     text += String(decoding: chunk, as: UTF8.self)
                     if text.contains("event: shutdown") { return true }
                 }

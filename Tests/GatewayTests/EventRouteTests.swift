@@ -19,6 +19,10 @@ import VPPTestSupport
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(streams.allSatisfy { $0.status == 200 })
+            // An event stream has no end but the connection's: no chunked framing, so the
+            // server's writer threads send each frame straight to the socket.
+            #expect(streams.allSatisfy { !$0.head.isChunked && $0.head.header("connection") == "close" })
+            #expect(streams.allSatisfy { $0.head.header("content-type") == "text/event-stream" })
             #expect(h.simulator.receivedCount("want_interface_events") == 1)
             for i in 1...5 {
                 _ = try await h.post("/v1/sw_interface_set_flags", #"{"sw_if_index":\#(i),"flags":["IF_STATUS_API_FLAG_ADMIN_UP"]}"#)

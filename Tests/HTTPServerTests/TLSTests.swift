@@ -1,16 +1,16 @@
 import VPPTestSupport
 import Foundation
-import HTTPServer
+@testable import HTTPServer
 import Testing
 
 /// `curl` over HTTPS; returns the HTTP status (0 when the TLS handshake or
 /// connection failed) and the body.
-private func curl(port: UInt16, pki: TestPKI, certificate: String? = nil) async throws -> (status: Int, body: String) {
+private func curl(port: UInt16, pki: TestPKI, certificate: String? = nil, path: String = "/whoami") async throws -> (status: Int, body: String) {
     var arguments = ["curl", "-sS", "--max-time", "10", "--cacert", pki.path("ca.pem"), "-w", "\n%{http_code}"]
     if let certificate {
         arguments += ["--cert", pki.path("\(certificate).pem"), "--key", pki.path("\(certificate).key")]
     }
-    arguments.append("https://127.0.0.1:\(port)/whoami")
+    arguments.append("https://127.0.0.1:\(port)\(path)")
     let finalArguments = arguments
     let result = try await offload { try runProcess(finalArguments) }
     let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
@@ -62,6 +62,32 @@ struct TLSTests {
         #expect(intruder.status == 403 || intruder.status == 0, "an untrusted client certificate must not be served")
 
         #expect(calls.value == 1)
+        await server.shutdown(gracePeriod: .seconds(2))
+    }
+
+    /// Bytes of a TLS connection must go through libmicrohttpd's TLS session: a stream that ends
+    /// with the connection is sent by it, never straight to the socket.
+    @Test func longLivedStreamsOverTLSAreSentThroughTheTLSSession() async throws {
+        let pki = try await offload { try TestPKI() }
+        defer { pki.remove() }
+        let tls = TLSConfiguration(certificatePEM: try pki.read("server.pem"), privateKeyPEM: try pki.read("server.key"))
+        let writers = Mailbox<HTTPStreamWriter>()
+        let server = try startServer({ $0.tls = tls }) { _ in
+            let (source, writer) = HTTPStreamSource.makeStream(endsWithConnection: true)
+            writers.put(writer)
+            return HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream")], body: .stream(source))
+        }
+        let port = server.port
+        let response = Task { try await curl(port: port, pki: pki, path: "/events") }
+        let writer = try await writers.take()
+        #expect(writer.tryWrite(Array("data: 1\n\n".utf8)))
+        try await eventually(5, "the stream to wait for data") { writer.core.isSuspendedForTesting }
+        #expect(writer.tryWrite(Array("data: 2\n\n".utf8)))
+        writer.finish()
+        let result = try await response.value
+        #expect(result.status == 200)
+        #expect(result.body == "data: 1\n\ndata: 2\n\n")
+        #expect(writer.core.directBytes == 0)
         await server.shutdown(gracePeriod: .seconds(2))
     }
 

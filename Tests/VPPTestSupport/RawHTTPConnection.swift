@@ -216,6 +216,14 @@ public final class RawHTTPConnection {
         return data
     }
 
+    /// The next piece of a body read as it streams: a chunk when it is chunked, otherwise
+    /// whatever bytes arrive next (a body that ends with the connection); nil at its end.
+    public func readPiece(of head: ResponseHead) throws -> [UInt8]? {
+        if head.isChunked { return try readChunk() }
+        if available == 0, try !fill() { return nil }
+        return take(available)
+    }
+
     public func readBody(for head: ResponseHead, method: String) throws -> [UInt8] {
         if method == "HEAD" || head.status == 204 || head.status == 304 || head.status < 200 { return [] }
         if head.isChunked {

@@ -109,7 +109,7 @@ final class GatewayHarness: Sendable {
             let c = try RawHTTPConnection(port: port, timeout: 10, receiveBuffer: receiveBuffer)
             try c.sendRequest("GET", target, headers: headers)
             let head = try c.readHead()
-            return SSEStream(connection: c, status: head.status)
+            return SSEStream(connection: c, head: head)
         }
     }
 }
@@ -131,16 +131,17 @@ struct SSEItem: Sendable, Equatable {
     var json: JSONValue? { try? JSONParser.parse(data) }
 }
 
-/// Reads Server-Sent Events from a chunked response.
+/// Reads Server-Sent Events from a response (chunked, or ending with the connection).
 final class SSEStream: @unchecked Sendable {
     // Used from one offloaded thread at a time.
     let connection: RawHTTPConnection
-    let status: Int
+    let head: ResponseHead
+    var status: Int { head.status }
     private var pending = ""
 
-    init(connection: RawHTTPConnection, status: Int) {
+    init(connection: RawHTTPConnection, head: ResponseHead) {
         self.connection = connection
-        self.status = status
+        self.head = head
     }
 
     /// The next event (comments and `retry:` skipped); throws on timeout or close.
@@ -171,7 +172,7 @@ final class SSEStream: @unchecked Sendable {
                 if sawData { return item }
                 continue
             }
-            guard let chunk = try connection.readChunk() else { throw TestClientError.closed("end of SSE stream") }
+            guard let chunk = try connection.readPiece(of: head) else { throw TestClientError.closed("end of SSE stream") }
             pending += String(decoding: chunk, as: UTF8.self)
         }
     }
