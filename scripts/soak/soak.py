@@ -127,6 +127,7 @@ class Subscriber:
         # Items in arrival order: ("event", id) or ("control", name).
         self.items = []
         self.events = 0
+        self.chunked = True
         self.writer = None
         self.task = None
 
@@ -136,12 +137,14 @@ class Subscriber:
         self.status, headers = await asyncio.wait_for(read_head(reader), 15)
         if self.status != 200:
             raise HTTPError("status %d" % self.status)
-        if "chunked" not in headers.get("transfer-encoding", "").lower():
-            raise HTTPError("SSE response is not chunked")
+        # The gateway's event streams end with the connection; a chunked one is read too.
+        self.chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        if not self.chunked and headers.get("connection", "").lower() != "close":
+            raise HTTPError("SSE response is neither chunked nor delimited by the connection's close")
         self.task = asyncio.ensure_future(self.run(reader))
 
     async def run(self, reader):
-        """Dechunks and splits events; stops at the end of the stream or on close()."""
+        """Dechunks (when chunked) and splits events; stops at the end of the stream or on close()."""
         pending = b""        # undecoded chunked bytes
         text = b""           # dechunked SSE text not yet split into events
         need = None          # bytes left in the current chunk (None: expecting a size line)
@@ -150,8 +153,11 @@ class Subscriber:
                 data = await reader.read(256 * 1024)
                 if not data:
                     return
-                pending += data
-                while True:
+                if self.chunked:
+                    pending += data
+                else:
+                    text += data
+                while self.chunked:
                     if need is None:
                         end = pending.find(b"\r\n")
                         if end < 0:
