@@ -147,6 +147,45 @@ struct DirectSendTests {
         await server.shutdown(gracePeriod: .seconds(2))
     }
 
+    /// Shutdown while the writer thread is busy sending to many streams: resumes that arrive
+    /// during a send wait for it, and the daemon stops only when none is left (libmicrohttpd
+    /// aborts the process if it is stopped with a connection suspended and no resume asked).
+    @Test func shutdownDuringAFanOutEndsEveryStream() async throws {
+        for round in 0..<4 {
+            let writers = Mailbox<HTTPStreamWriter>()
+            let server = try startLongLivedStreamServer(writers: writers)
+            var clients: [SendableBox<RawHTTPConnection>] = []
+            var streamWriters: [HTTPStreamWriter] = []
+            for _ in 0..<40 {
+                clients.append(try await openStream(server.port, receiveBuffer: 16 * 1024).0)
+                streamWriters.append(try await writers.take())
+            }
+            let opened = clients
+            let readers = Task {
+                try await offload { opened.map { connection in (try? connection.value.readToEnd().count) ?? -1 } }
+            }
+            let allWriters = streamWriters
+            let producer = Task {
+                var n = 0
+                while !allWriters.allSatisfy(\.isClosed) {
+                    for writer in allWriters { _ = writer.tryWrite(Array("id: \(n)\ndata: {}\n\n".utf8)) }
+                    n += 1
+                    await Task.yield()
+                }
+                return n
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let started = ContinuousClock.now
+            await server.shutdown(gracePeriod: .milliseconds(300))
+            #expect(ContinuousClock.now - started < .seconds(3), "round \(round)")
+            let frames = try await within(10, "the producer to see every stream closed") { await producer.value }
+            #expect(frames > 0)
+            let received = try await within(10, "every client to see its connection close") { try await readers.value }
+            #expect(received.allSatisfy { $0 > 0 }, "round \(round): \(received)")
+            #expect(streamWriters.contains { $0.core.directBytes > 0 }, "round \(round): nothing went straight to a socket")
+        }
+    }
+
     /// Shutdown ends a stream waiting between direct sends: what was written arrives, then the
     /// connection closes, within the grace period.
     @Test func shutdownEndsAWaitingStreamAfterItsLastBytes() async throws {
