@@ -31,8 +31,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var perIPConnectionLimit: Int
     /// Serve HTTPS when set; with a client CA, require mutual TLS.
     public var tls: TLSConfiguration?
-    /// Polling threads: `0` runs one internal epoll thread (the best latency for
-    /// SSE fan-out); `n > 0` runs a pool of `n` (the best plain throughput).
+    /// Polling threads: `0` runs one internal epoll thread; `n > 0` runs a pool of `n`, each
+    /// with its own connections (somewhat more request throughput when cores are free; streams
+    /// that end with the connection are sent by ``streamWriterThreads`` either way).
     public var threadPoolSize: Int
     /// Threads that send the bytes of long-lived streams (Server-Sent Events) straight to
     /// their sockets while libmicrohttpd keeps the connections suspended: a fan-out to
