@@ -13,7 +13,6 @@
 #include <sys/types.h>
 #include <sys/select.h>
 #include <sys/socket.h>
-#include <sys/prctl.h>
 #include <microhttpd.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -50,13 +49,6 @@ vppgw_client_address (struct MHD_Connection *connection)
   const union MHD_ConnectionInfo *info
     = MHD_get_connection_info (connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   return (NULL == info) ? NULL : info->client_addr;
-}
-
-/* Names the calling thread (15 bytes at most), as ps, top and perf show it. */
-static inline void
-vppgw_name_thread (const char *name)
-{
-  (void) prctl (PR_SET_NAME, name, 0, 0, 0);
 }
 
 /* The connection's socket, or -1. */

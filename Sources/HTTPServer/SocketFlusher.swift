@@ -1,4 +1,3 @@
-import CMicroHTTPD
 import Dispatch
 import Foundation
 import Synchronization
@@ -70,8 +69,8 @@ final class SocketFlusher: Sendable {
             }
             if start {
                 let thread = Thread { [self] in
-                    // Named from inside: a new thread otherwise keeps its creator's name.
-                    vppgw_name_thread(name)
+                    // Named from inside: on Linux a name set before start() is not applied.
+                    Thread.current.name = name
                     run()
                 }
                 thread.start()

@@ -52,8 +52,11 @@ final class Transport: Sendable {
 
     /// Starts the reader thread. The delegate is held strongly until the socket closes.
     func start(delegate: any TransportDelegate) {
-        let thread = Thread { [self] in self.readLoop(delegate) }
-        thread.name = "vpp-api-reader"
+        let thread = Thread { [self] in
+            // Named from inside: on Linux a name set before start() is not applied.
+            Thread.current.name = "vpp-api-reader"
+            self.readLoop(delegate)
+        }
         thread.stackSize = 1 << 20
         thread.start()
     }
@@ -180,6 +183,7 @@ final class Transport: Sendable {
     private func handOff(_ batch: [UInt8], offset: Int) {
         let remaining = Array(batch[offset...])
         let thread = Thread { [self] in
+            Thread.current.name = "vpp-api-writer"  // from inside, as the reader's
             var rest = remaining
             while !rest.isEmpty {
                 if isClosed {
@@ -201,7 +205,6 @@ final class Transport: Sendable {
             }
             flush([], rounds: 0)
         }
-        thread.name = "vpp-api-writer"
         thread.stackSize = 256 << 10
         thread.start()
     }

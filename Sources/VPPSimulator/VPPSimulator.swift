@@ -77,10 +77,11 @@ public final class VPPSimulator: Sendable {
             let seed = LoopSeed(api: api, configuration: configuration, shared: shared, logger: logger, listenFD: fd)
             let shared = self.shared
             let thread = Thread {
+                // Named from inside: on Linux a name set before start() is not applied.
+                Thread.current.name = "vpp-simulator"
                 SimulatorLoop(seed).run()
                 shared.markExited()
             }
-            thread.name = "vpp-simulator"
             thread.start()
             state = .running
         }

@@ -28,8 +28,11 @@ final class LogOutput: Sendable {
     private init(fd: Int32, capacity: Int) {
         self.fd = fd
         self.capacity = capacity
-        let thread = Thread { [self] in run() }
-        thread.name = "log-writer"
+        let thread = Thread { [self] in
+            // Named from inside: on Linux a name set before start() is not applied.
+            Thread.current.name = "log-writer"
+            run()
+        }
         thread.start()
     }
 
