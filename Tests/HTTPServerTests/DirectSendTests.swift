@@ -112,6 +112,47 @@ struct DirectSendTests {
         await server.shutdown(gracePeriod: .seconds(2))
     }
 
+    /// A producer that awaits `write` on a bounded queue is woken by whichever side makes room —
+    /// the flusher's sends or libmicrohttpd's reads — and the slow client still gets every byte.
+    @Test func awaitingWritesAreWokenByDirectSendsAndByLibmicrohttpd() async throws {
+        let highWaterMark = 64 * 1024
+        let piece = 16 * 1024
+        let total = 4 * 1024 * 1024
+        let writers = Mailbox<HTTPStreamWriter>()
+        let server = try startLongLivedStreamServer(highWaterMark: highWaterMark, writers: writers)
+        let (connection, head) = try await openStream(server.port, receiveBuffer: 16 * 1024)
+        let writer = try await writers.take()
+        let client = Task {
+            try await offload { () -> (Int, Bool) in
+                var received = 0
+                var intact = true
+                while let data = try connection.value.readPiece(of: head) {
+                    for (index, byte) in data.enumerated() where byte != patternByte(received + index) { intact = false }
+                    received += data.count
+                    if received % (256 * 1024) < data.count { usleep(2000) }  // now and then, slow
+                }
+                return (received, intact)
+            }
+        }
+        let period = (0..<(piece + 251)).map(patternByte)
+        // A waiter nobody wakes would hang here: bounded, it fails instead.
+        try await within(20, "the producer to write everything") {
+            var sent = 0
+            while sent < total {
+                try await writer.write(Array(period[(sent % 251)..<(sent % 251 + piece)]))
+                sent += piece
+            }
+        }
+        writer.finish()
+        let (received, intact) = try await within(20, "the client to read everything") { try await client.value }
+        #expect(received == total)
+        #expect(intact)
+        #expect(writer.core.peakQueuedBytes <= highWaterMark + piece)
+        #expect(writer.core.backpressureWaits > 0, "the producer never had to wait")
+        #expect(writer.core.directBytes > 0)
+        await server.shutdown(gracePeriod: .seconds(2))
+    }
+
     /// A suspended connection cannot see its client leave; the next direct send does, and the
     /// stream closes as it would had libmicrohttpd sent it.
     @Test func aClientThatLeftIsNoticedByTheNextDirectSend() async throws {
