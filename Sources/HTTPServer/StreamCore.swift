@@ -204,12 +204,12 @@ final class StreamCore: Sendable {
     }
 
     /// Sends `bytes` without blocking: how many went out, and why it stopped.
-    private static func send(_ bytes: [UInt8], to socket: Int32) -> (count: Int, outcome: SendOutcome) {
+    private static func sendNow(_ bytes: [UInt8], to socket: Int32) -> (count: Int, outcome: SendOutcome) {
         var sent = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { raw -> Int in
                 guard let base = raw.baseAddress else { return 0 }
-                return sendBytes(socket, base + sent, raw.count - sent, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+                return send(socket, base + sent, raw.count - sent, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
             }
             if n < 0 {
                 let error = errno
@@ -387,7 +387,7 @@ final class StreamCore: Sendable {
             return (state.socket, state.queuedBytesInOrder())
         }
         guard let claim else { return }
-        let (count, outcome) = Self.send(claim.bytes, to: claim.socket)
+        let (count, outcome) = Self.sendNow(claim.bytes, to: claim.socket)
         let (resume, waiters): (PendingResume?, [CheckedContinuation<Void, any Error>]) = state.withLock { state in
             state.sending = false
             state.consume(count)
@@ -455,9 +455,4 @@ final class StreamCore: Sendable {
         }
         for waiter in closeWaiters { waiter.resume() }
     }
-}
-
-/// `send(2)`, named apart from the queue's own `send(to:)`.
-private func sendBytes(_ socket: Int32, _ bytes: UnsafeRawPointer, _ count: Int, _ flags: Int32) -> Int {
-    send(socket, bytes, count, flags)
 }

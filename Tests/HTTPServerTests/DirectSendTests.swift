@@ -3,23 +3,6 @@ import Foundation
 @testable import HTTPServer
 import Testing
 
-/// The byte at absolute offset `offset` of the test pattern.
-private func patternByte(_ offset: Int) -> UInt8 { UInt8(truncatingIfNeeded: offset % 251) }
-
-/// Starts a server whose every request opens a stream that ends with the connection (as the
-/// gateway's event streams do) and hands its writer to `writers`.
-private func startLongLivedStreamServer(
-    highWaterMark: Int = 64 * 1024,
-    _ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
-    writers: Mailbox<HTTPStreamWriter>
-) throws -> HTTPServer {
-    try startServer(configure) { _ in
-        let (source, writer) = HTTPStreamSource.makeStream(highWaterMark: highWaterMark, endsWithConnection: true)
-        writers.put(writer)
-        return HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream")], body: .stream(source))
-    }
-}
-
 /// Opens `GET /events` and returns the connection once the response head is read.
 private func openStream(_ port: UInt16, receiveBuffer: Int? = nil) async throws -> (SendableBox<RawHTTPConnection>, ResponseHead) {
     try await offload {
@@ -38,7 +21,7 @@ struct DirectSendTests {
     @Test(arguments: [1, 0])
     func framesArriveUnchunkedInOrderAndFinishClosesTheConnection(writerThreads: Int) async throws {
         let writers = Mailbox<HTTPStreamWriter>()
-        let server = try startLongLivedStreamServer({ $0.streamWriterThreads = writerThreads }, writers: writers)
+        let server = try startStreamServer(endsWithConnection: true, { $0.streamWriterThreads = writerThreads }, writers: writers)
         let (connection, head) = try await openStream(server.port)
         #expect(head.status == 200)
         #expect(!head.isChunked)
@@ -79,7 +62,7 @@ struct DirectSendTests {
         let total = 8 * 1024 * 1024
         let piece = 64 * 1024
         let writers = Mailbox<HTTPStreamWriter>()
-        let server = try startLongLivedStreamServer(highWaterMark: total + piece, writers: writers)
+        let server = try startStreamServer(highWaterMark: total + piece, endsWithConnection: true, writers: writers)
         let (connection, head) = try await openStream(server.port, receiveBuffer: 4096)
         let writer = try await writers.take()
         // One byte first, read by the client: from then on the stream waits suspended.
@@ -119,7 +102,7 @@ struct DirectSendTests {
         let piece = 16 * 1024
         let total = 4 * 1024 * 1024
         let writers = Mailbox<HTTPStreamWriter>()
-        let server = try startLongLivedStreamServer(highWaterMark: highWaterMark, writers: writers)
+        let server = try startStreamServer(highWaterMark: highWaterMark, endsWithConnection: true, writers: writers)
         let (connection, head) = try await openStream(server.port, receiveBuffer: 16 * 1024)
         let writer = try await writers.take()
         let client = Task {
@@ -157,7 +140,7 @@ struct DirectSendTests {
     /// stream closes as it would had libmicrohttpd sent it.
     @Test func aClientThatLeftIsNoticedByTheNextDirectSend() async throws {
         let writers = Mailbox<HTTPStreamWriter>()
-        let server = try startLongLivedStreamServer(writers: writers)
+        let server = try startStreamServer(endsWithConnection: true, writers: writers)
         for round in 0..<20 {
             let (connection, head) = try await openStream(server.port)
             let writer = try await writers.take()
@@ -194,7 +177,7 @@ struct DirectSendTests {
     @Test func shutdownDuringAFanOutEndsEveryStream() async throws {
         for round in 0..<4 {
             let writers = Mailbox<HTTPStreamWriter>()
-            let server = try startLongLivedStreamServer(writers: writers)
+            let server = try startStreamServer(endsWithConnection: true, writers: writers)
             var clients: [SendableBox<RawHTTPConnection>] = []
             var streamWriters: [HTTPStreamWriter] = []
             for _ in 0..<40 {
@@ -231,7 +214,7 @@ struct DirectSendTests {
     /// connection closes, within the grace period.
     @Test func shutdownEndsAWaitingStreamAfterItsLastBytes() async throws {
         let writers = Mailbox<HTTPStreamWriter>()
-        let server = try startLongLivedStreamServer(writers: writers)
+        let server = try startStreamServer(endsWithConnection: true, writers: writers)
         var clients: [(SendableBox<RawHTTPConnection>, ResponseHead)] = []
         var streamWriters: [HTTPStreamWriter] = []
         for _ in 0..<5 {

@@ -3,23 +3,6 @@ import Foundation
 @testable import HTTPServer
 import Testing
 
-/// The byte at absolute offset `offset` of the test pattern.
-private func patternByte(_ offset: Int) -> UInt8 { UInt8(truncatingIfNeeded: offset % 251) }
-
-/// Starts a server whose every request opens a stream and hands its writer to
-/// `writers` (tagged with the request path).
-private func startStreamServer(
-    highWaterMark: Int = 64 * 1024,
-    _ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
-    writers: Mailbox<HTTPStreamWriter>
-) throws -> HTTPServer {
-    try startServer(configure) { _ in
-        let (source, writer) = HTTPStreamSource.makeStream(highWaterMark: highWaterMark)
-        writers.put(writer)
-        return HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream")], body: .stream(source))
-    }
-}
-
 @Suite("Streaming responses")
 struct StreamingTests {
     @Test func tenMegabyteStreamToSlowReaderStaysWithinHighWaterMark() async throws {

@@ -132,21 +132,23 @@ class Schema:
             return
         table[key] = (raw, path, build(raw, key))
 
-    def enum(self, t):
-        e = self.enums.get(t)
+    @staticmethod
+    def _built(table, t):
+        """The built form of `t` in one of the (raw, path, built) tables, or None."""
+        e = table.get(t)
         return e[2] if e else None
+
+    def enum(self, t):
+        return self._built(self.enums, t)
 
     def struct(self, t):
-        e = self.types.get(t)
-        return e[2] if e else None
+        return self._built(self.types, t)
 
     def union(self, t):
-        e = self.unions.get(t)
-        return e[2] if e else None
+        return self._built(self.unions, t)
 
     def alias(self, t):
-        e = self.aliases.get(t)
-        return e[2] if e else None
+        return self._built(self.aliases, t)
 
     def kind(self, t):
         if t in INT_RANGES:

@@ -31,6 +31,25 @@ func startServer(
     return server
 }
 
+/// The byte at absolute offset `offset` of the streaming tests' pattern (period 251, so a
+/// misplaced or repeated piece shows).
+func patternByte(_ offset: Int) -> UInt8 { UInt8(truncatingIfNeeded: offset % 251) }
+
+/// Starts a server whose every request opens a stream (ending with the connection when
+/// `endsWithConnection`, as the gateway's event streams do) and hands its writer to `writers`.
+func startStreamServer(
+    highWaterMark: Int = 64 * 1024,
+    endsWithConnection: Bool = false,
+    _ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+    writers: Mailbox<HTTPStreamWriter>
+) throws -> HTTPServer {
+    try startServer(configure) { _ in
+        let (source, writer) = HTTPStreamSource.makeStream(highWaterMark: highWaterMark, endsWithConnection: endsWithConnection)
+        writers.put(writer)
+        return HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream")], body: .stream(source))
+    }
+}
+
 /// A thread-safe counter (e.g. "how often was the handler called").
 final class Counter: Sendable {
     private let atomic = Atomic<Int>(0)
