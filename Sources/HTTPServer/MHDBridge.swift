@@ -54,13 +54,15 @@ final class OwnedCStrings: @unchecked Sendable {
 enum MHDBridge {
     static let contentReaderEndOfStream = -1  // MHD_CONTENT_READER_END_OF_STREAM
     static let contentReaderError = -2        // MHD_CONTENT_READER_END_WITH_ERROR
-    /// Per-response buffer for bodies sent without chunking (HTTP/1.0 clients);
-    /// chunked bodies are written straight into the connection's pool.
-
+    /// Takes the connection out of libmicrohttpd's polling until ``resume(_:)``: while a
+    /// handler waits for VPP or a stream waits for data, libmicrohttpd neither reads,
+    /// writes, times out nor frees it.
     static func suspend(_ connection: ConnectionRef) {
         MHD_suspend_connection(connection.pointer)
     }
 
+    /// Hands a suspended connection back to libmicrohttpd (thread-safe: it wakes the
+    /// connection's polling thread).
     static func resume(_ connection: ConnectionRef) {
         MHD_resume_connection(connection.pointer)
     }

@@ -76,6 +76,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maxSse: Int?
     @Option(help: "Most SSE streams per client address (default 64).")
     var maxSsePerClient: Int?
+    @Option(help: "Threads that poll the HTTP connections (default 1); more serve more requests per second where cores are free.")
+    var httpThreads: Int?
     @Option(help: "Threads that send SSE frames straight to the sockets (default 1; 0: libmicrohttpd's polling thread sends them; not used with TLS).")
     var sseWriterThreads: Int?
     @Option(help: "The public base URL for the OpenAPI document's servers entry.")
@@ -97,7 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
         put("tls-cert", tlsCert); put("tls-key", tlsKey); put("tls-client-ca", tlsClientCA)
         put("max-body-bytes", maxBodyBytes); put("max-header-bytes", maxHeaderBytes); put("max-connections", maxConnections)
         put("max-connections-per-ip", maxConnectionsPerIp); put("idle-timeout", idleTimeout); put("max-sse", maxSse)
-        put("max-sse-per-client", maxSsePerClient); put("sse-writer-threads", sseWriterThreads); put("public-url", publicUrl); put("shutdown-grace", shutdownGrace)
+        put("max-sse-per-client", maxSsePerClient); put("http-threads", httpThreads); put("sse-writer-threads", sseWriterThreads); put("public-url", publicUrl); put("shutdown-grace", shutdownGrace)
         put("config", config)
         if simulate { f["simulate"] = ["true"] }
         if insecureNoAuth { f["insecure-no-auth"] = ["true"] }

@@ -157,7 +157,7 @@ enum ServeSettingNames {
         "listen", "socket", "api-dir", "simulate", "sim-interfaces", "sim-event-rate", "log-level", "log-format",
         "call-timeout", "request-timeout", "tokens-file", "insecure-no-auth", "allow", "deny", "read-only",
         "tls-cert", "tls-key", "tls-client-ca", "max-body-bytes", "max-header-bytes", "max-connections",
-        "max-connections-per-ip", "idle-timeout", "max-sse", "max-sse-per-client", "sse-writer-threads", "public-url", "shutdown-grace",
+        "max-connections-per-ip", "idle-timeout", "max-sse", "max-sse-per-client", "http-threads", "sse-writer-threads", "public-url", "shutdown-grace",
     ]
 }
 
@@ -188,6 +188,7 @@ struct ServeSettings {
     let idleTimeout: Int
     let maxSSE: Int
     let maxSSEPerClient: Int
+    let httpThreads: Int
     let sseWriterThreads: Int
     let publicURL: String?
     let shutdownGrace: Double
@@ -220,9 +221,12 @@ struct ServeSettings {
         idleTimeout = try l.int("idle-timeout", default: 60)
         maxSSE = try l.int("max-sse", default: 20_000)
         maxSSEPerClient = try l.int("max-sse-per-client", default: 64)
+        httpThreads = try l.int("http-threads", default: 1)
         sseWriterThreads = try l.int("sse-writer-threads", default: 1)
         publicURL = try l.optionalString("public-url")
         shutdownGrace = try l.double("shutdown-grace", default: 10)
+        guard (1...1024).contains(httpThreads) else { throw SettingsError("http-threads must be between 1 and 1024") }
+        guard (0...64).contains(sseWriterThreads) else { throw SettingsError("sse-writer-threads must be between 0 and 64") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw SettingsError("log-level must be one of trace, debug, info, notice, warning, error, critical") }
         guard ["plain", "json"].contains(logFormat) else { throw SettingsError("log-format must be plain or json") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw SettingsError("tls-cert and tls-key go together") }
@@ -240,6 +244,8 @@ struct ServeSettings {
         c.http.connectionLimit = maxConnections
         c.http.perIPConnectionLimit = maxConnectionsPerIP
         c.http.connectionTimeout = idleTimeout
+        // One thread is libmicrohttpd's internal polling thread; more are its thread pool.
+        c.http.threadPoolSize = httpThreads > 1 ? httpThreads : 0
         c.http.streamWriterThreads = sseWriterThreads
         if let cert = tlsCert, let key = tlsKey {
             func read(_ p: String) throws -> String {

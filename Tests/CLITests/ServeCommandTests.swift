@@ -38,6 +38,8 @@ import VPPTestSupport
         let bad = try GatewayExecutable.run(["serve", "--print-config"], environment: ["VPP_GATEWAY_CALL_TIMEOUT": "soon"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("environment VPP_GATEWAY_CALL_TIMEOUT: call-timeout must be a non-negative number"))
+        let threads = try GatewayExecutable.run(["serve", "--print-config", "--http-threads", "0"])
+        #expect(threads.status == 2 && threads.stderr.contains("http-threads must be between 1 and 1024"))
         try #"{"lsiten":"x"}"#.write(toFile: file, atomically: true, encoding: .utf8)
         let typo = try GatewayExecutable.run(["serve", "--print-config", "--config", file])
         #expect(typo.status == 2 && typo.stderr.contains("unknown setting \"lsiten\""))

@@ -28,6 +28,35 @@ import VPPTestSupport
         }
     }
 
+    /// `http-threads` > 1: libmicrohttpd's thread pool, each thread with its own connections,
+    /// all sharing one VPP connection whose replies must reach the request that asked.
+    @Test func aPoolOfPollingThreadsGivesEveryConcurrentCallItsOwnReply() async throws {
+        try await GatewayHarness.run(interfaces: 24, configure: { $0.http.threadPoolSize = 3 }) { h in
+            let stream = try await h.events("/v1/events/sw_interface_event?sw_if_index=7")
+            try await h.waitUntil("registered") { h.simulator.receivedCount("want_interface_events") == 1 }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 1...24 {
+                    group.addTask {
+                        for round in 0..<4 {
+                            let dump = try await h.get("/v1/sw_interface_dump?sw_if_index=\(i)")
+                            let details = try self.json(dump).arrayValue
+                            #expect(details?.count == 1)
+                            #expect(details?.first?["sw_if_index"]?.numberValue?.int64Value == Int64(i))
+                            // Alternate valid and invalid indexes: 200 and 422 must not cross.
+                            let index = round % 2 == 0 ? i : 1000 + i
+                            let set = try await h.post("/v1/sw_interface_set_flags", #"{"sw_if_index":\#(index),"flags":1}"#)
+                            #expect(set.status == (round % 2 == 0 ? 200 : 422))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let event = try await stream.next()
+            #expect(event.json?["sw_if_index"]?.numberValue?.int64Value == 7)
+            stream.close()
+        }
+    }
+
     @Test func aNonZeroRetvalIs422WithTheVPPErrorNameAndTheReply() async throws {
         try await GatewayHarness.run() { h in
             let r = try await h.post("/v1/sw_interface_set_flags", #"{"sw_if_index":99,"flags":1}"#)
