@@ -197,7 +197,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     static func printBanner(host: String, port: UInt16, tls: Bool, simulated: Bool, socket: String) {
         let base = "\(tls ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
-        print("""
+        // Written straight to the descriptor: `print` goes through stdio, which holds a
+        // pipe's output (docker logs, journald, `| tee`) in its buffer until exit.
+        let banner = """
             VPPGateway listening on \(base)\(simulated ? "  (VPP simulator at \(socket))" : "  (VPP socket \(socket))")
 
               curl -s \(base)/v1/show_version
@@ -208,8 +210,9 @@ struct ServeCommand: AsyncParsableCommand {
               curl -s \(base)/openapi.json | head -c 300
 
             Ctrl-C to stop.
-            """)
-        FileHandle.standardOutput.synchronizeFile()
+
+            """
+        FileHandle.standardOutput.write(Data(banner.utf8))
     }
 
     /// Returns on SIGINT or SIGTERM; runs `onReload` on each SIGHUP.

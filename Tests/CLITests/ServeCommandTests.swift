@@ -64,14 +64,14 @@ import VPPTestSupport
     /// Starts `serve` with `arguments` on a free port and waits until `probe` answers.
     /// Starts `vpp-gateway serve` on a free port and waits until `probe` (by default:
     /// `/readyz` answers 200) says it serves. Standard error goes to `standardError` if given.
-    static func startServe(_ arguments: [String], standardError: Pipe? = nil,
+    static func startServe(_ arguments: [String], standardError: Pipe? = nil, standardOutput: Pipe? = nil,
                            probe: @escaping @Sendable (UInt16) throws -> Bool = { try RawHTTPConnection(port: $0, timeout: 2).request("GET", "/readyz").status == 200 })
         async throws -> (Process, UInt16) {
         let port = try freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: GatewayExecutable.path)
         process.arguments = ["serve", "--listen", "127.0.0.1:\(port)"] + arguments
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = standardOutput ?? FileHandle.nullDevice
         process.standardError = standardError ?? FileHandle.nullDevice
         try process.run()
         let deadline = ContinuousClock.now + .seconds(20)
@@ -139,6 +139,33 @@ import VPPTestSupport
         let lines = logs.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
         #expect(lines.contains { $0["message"] == .string("request") && $0["request_id"] != nil && $0["path"] == .string("/readyz") })
         #expect(lines.contains { $0["message"] == .string("stopped") })
+    }
+
+    @Test func theStartUpExamplesReachAPipeWhileServing() async throws {
+        // docker logs, journald and `| tee` read standard output through a pipe, where stdio
+        // would hold the banner in its buffer until the process ends.
+        let out = Pipe()
+        let (process, port) = try await Self.startServe(["--simulate"], standardOutput: out)
+        defer { if process.isRunning { process.terminate() } }
+        // If the banner never comes, end the process so the read below ends (and fails).
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(10))
+            process.terminate()
+        }
+        let banner = try await offload { () -> String in
+            var text = ""
+            while !text.contains("Ctrl-C to stop.") {
+                let data = out.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            return text
+        }
+        watchdog.cancel()
+        let fired = (try? await watchdog.value) != nil
+        #expect(!fired, "the banner reached the pipe only when the process ended")
+        #expect(banner.contains("VPPGateway listening on http://127.0.0.1:\(port)"))
+        #expect(banner.contains("curl -N http://127.0.0.1:\(port)/v1/events/sw_interface_event"))
     }
 
     @Test func aStalledLogReaderNeverStallsRequests() async throws {
