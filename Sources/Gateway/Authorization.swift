@@ -8,11 +8,14 @@ public struct AccessConfiguration: Sendable {
     public var tokens: TokenStore?
     /// Which messages are served at all.
     public var policy: MessagePolicy
+    /// Which browser pages may call the gateway (CORS) and which host names it answers to.
+    public var browser: BrowserAccess
 
     /// Open access with the default policy.
-    public init(tokens: TokenStore? = nil, policy: MessagePolicy = MessagePolicy()) {
+    public init(tokens: TokenStore? = nil, policy: MessagePolicy = MessagePolicy(), browser: BrowserAccess = BrowserAccess()) {
         self.tokens = tokens
         self.policy = policy
+        self.browser = browser
     }
 }
 
@@ -37,13 +40,12 @@ extension Gateway {
     func authorize(_ route: Route, _ request: HTTPRequest) throws(Problem) -> String? {
         guard let tokens = configuration.access.tokens else { return nil }
         guard let scope = requiredScope(route, request) else { return nil }
-        guard let header = request.header("authorization"), header.count > 7,
-              header.prefix(7).lowercased() == "bearer " else {
+        guard let token = bearerToken(route, request) else {
             var p = Problem(.unauthorized, "this gateway needs a bearer token (Authorization: Bearer …) with the \(scope.rawValue) scope")
             p.headers = [("WWW-Authenticate", "Bearer realm=\"vpp-gateway\"")]
             throw p
         }
-        guard let entry = tokens.authenticate(String(header.dropFirst(7)).trimmingSpaces()) else {
+        guard let entry = tokens.authenticate(token) else {
             var p = Problem(.unauthorized, "the bearer token is not valid")
             p.headers = [("WWW-Authenticate", "Bearer realm=\"vpp-gateway\", error=\"invalid_token\"")]
             throw p
@@ -53,6 +55,20 @@ extension Gateway {
         }
         return entry.name
     }
+
+    /// The token of `Authorization: Bearer …`, or for event streams of `?access_token=`
+    /// (RFC 6750 §2.3): a browser's EventSource cannot set headers.
+    private func bearerToken(_ route: Route, _ request: HTTPRequest) -> String? {
+        if let header = request.header("authorization") {
+            guard header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+            return String(header.dropFirst(7)).trimmingSpaces()
+        }
+        if case .events = route, let token = request.queryValue(Self.accessTokenParameter), !token.isEmpty { return token }
+        return nil
+    }
+
+    /// The query parameter that may carry an event stream's token.
+    static let accessTokenParameter = "access_token"
 
     /// 403 when the message policy refuses `message`.
     func checkPolicy(_ message: MessageDef) throws(Problem) {

@@ -10,14 +10,14 @@ extension Gateway {
     /// Query parameters are the registration arguments of the event's `want_*` message
     /// (part of the registration's identity) or equality filters on event fields (per
     /// subscriber). `Last-Event-ID` (header, or `last_event_id` for clients that cannot set
-    /// headers) replays from the hub's ring.
+    /// headers) replays from the hub's ring; `access_token` is the bearer token of such clients.
     func events(_ name: String?, _ request: HTTPRequest) async throws(Problem) -> HTTPResponse {
         let codec = try requireCodec()
         let names = name.map { [$0] } ?? request.query.filter { $0.name == "name" }.map(\.value)
         guard !names.isEmpty else {
             throw Problem(.invalidField, "name the events: GET /v1/events/{event} or /v1/events?name=a&name=b", pointer: "/name")
         }
-        let params = request.query.filter { $0.name != "name" && $0.name != "last_event_id" }
+        let params = request.query.filter { !["name", "last_event_id", Self.accessTokenParameter].contains($0.name) }
         var selectors: [EventSelector] = []
         var used: Set<String> = []
         for event in names {

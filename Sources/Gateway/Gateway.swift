@@ -23,6 +23,8 @@ public final class Gateway: Sendable {
     let logger: Logger
     /// The schema used while no session exists (from `--api-dir`, or built in).
     let offlineCodec: Codec?
+    /// Cross-origin and host-name checks, CORS headers.
+    let browserGuard: BrowserGuard
     private let server: Mutex<HTTPServer?> = Mutex(nil)
     let openAPICache: Mutex<(codec: Codec, body: [UInt8])?> = Mutex(nil)
     private let requestCounter = Atomic<UInt64>(0)
@@ -38,6 +40,7 @@ public final class Gateway: Sendable {
         hub = EventHub(client: client, configuration: configuration.events, logger: logger)
         metrics = GatewayMetrics()
         offlineCodec = offlineSchema.map { Codec(schema: $0) }
+        browserGuard = BrowserGuard(configuration.access.browser)
     }
 
     /// Starts connecting to VPP (retrying in the background) and serving HTTP. When the
@@ -118,6 +121,11 @@ public final class Gateway: Sendable {
     func respond(to request: HTTPRequest, with responder: HTTPResponder) {
         var exchange = begin(request)
         do throws(Problem) {
+            if let refusal = browserGuard.refusal(request) { throw refusal }
+            if let preflight = try browserGuard.preflight(request) {
+                responder.respond(finish(preflight, request, exchange))
+                return
+            }
             exchange.caller = try authorize(exchange.route, request)
             if let response = try quickAnswer(exchange.route, request) {
                 responder.respond(finish(response, request, exchange))
@@ -179,6 +187,7 @@ public final class Gateway: Sendable {
     private func finish(_ response: HTTPResponse, _ request: HTTPRequest, _ exchange: Exchange) -> HTTPResponse {
         var response = response
         response.headers.append(("X-Request-Id", exchange.requestID))
+        browserGuard.decorate(&response, for: request)
         let elapsed = ContinuousClock.now - exchange.started
         metrics.observeRequest(route: exchange.route.metricLabel, method: request.method, status: response.status, duration: elapsed)
         let level: Logger.Level = response.status >= 500 ? .warning : .info

@@ -25,6 +25,8 @@ public struct Problem: Error, Sendable {
         case vppTimeout = "vpp-timeout"
         case unauthorized
         case forbidden
+        case crossOriginRefused = "cross-origin-refused"
+        case hostNotAllowed = "host-not-allowed"
         case tooManySubscribers = "too-many-subscribers"
         case internalError = "internal-error"
 
@@ -33,7 +35,7 @@ public struct Problem: Error, Sendable {
             switch self {
             case .malformedJSON, .invalidField: 400
             case .unauthorized: 401
-            case .forbidden: 403
+            case .forbidden, .crossOriginRefused, .hostNotAllowed: 403
             case .unknownMessage, .notCallable, .notFound: 404
             case .methodNotAllowed: 405
             case .notAcceptable: 406
@@ -64,6 +66,8 @@ public struct Problem: Error, Sendable {
             case .vppTimeout: "VPP did not answer in time"
             case .unauthorized: "Unauthorized"
             case .forbidden: "Forbidden"
+            case .crossOriginRefused: "Cross-origin request refused"
+            case .hostNotAllowed: "Host not allowed"
             case .tooManySubscribers: "Too many subscribers"
             case .internalError: "Internal error"
             }

@@ -127,6 +127,13 @@ enum FixedComponents {
                 ("description", str("Resume after this event id: the events after it still in the replay ring are sent first; an id older than the ring gets a `gap` event.")),
                 ("schema", object([("type", str("string"))])),
             ])),
+            ("LastEventIDQuery", object([
+                ("name", str("last_event_id")),
+                ("in", str("query")),
+                ("required", .bool(false)),
+                ("description", str("The same as the Last-Event-ID header, for clients that cannot set headers; the header wins.")),
+                ("schema", object([("type", str("string")), ("pattern", str("^[0-9]{0,20}$"))])),
+            ])),
         ])
     }
 

@@ -133,6 +133,10 @@ struct DocumentBuilder {
                         ("type", str("http")), ("scheme", str("bearer")),
                         ("description", str("Only when the gateway is started with authentication: Authorization: Bearer <token>. Without a token such a gateway answers 401, with a token that may not use the message 403.")),
                     ])),
+                    ("accessToken", object([
+                        ("type", str("apiKey")), ("in", str("query")), ("name", str("access_token")),
+                        ("description", str("Event streams only, for clients that cannot set headers (a browser's EventSource): the bearer token as a query parameter (RFC 6750 §2.3). URLs end up in logs: prefer the header.")),
+                    ])),
                 ])),
             ])),
         ])
@@ -361,6 +365,7 @@ struct DocumentBuilder {
             "Filter: only events whose `\(f.name)` equals this value."
         }
         params.append(ref("LastEventID", section: "parameters"))
+        params.append(ref("LastEventIDQuery", section: "parameters"))
         let sample = examples.answers(e.name)?.first ?? examples.canonical(e)
         let success = object([
             ("description", str("An endless text/event-stream of \(e.name) events and control events.")),
@@ -384,6 +389,7 @@ struct DocumentBuilder {
                 ("x-vpp-registration", str(want.name)),
                 ("x-vpp-in-progress", e.isInProgress ? .bool(true) : nil),
                 ("parameters", .array(params)),
+                ("security", .array([object([]), object([("bearerAuth", .array([]))]), object([("accessToken", .array([]))])])),
                 ("responses", responses([400, 401, 403, 422, 501, 503, 504], success: success)),
             ])),
         ])

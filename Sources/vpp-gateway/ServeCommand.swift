@@ -54,6 +54,8 @@ struct ServeCommand: AsyncParsableCommand {
     var allow: [String] = []
     @Option(help: "Never serve messages matching this glob (repeatable; wins over --allow).")
     var deny: [String] = []
+    @Option(help: "An origin (scheme://host[:port]) whose web pages may call the gateway: CORS (repeatable; * for any).")
+    var corsOrigin: [String] = []
     @Flag(help: "Serve only reads: dumps, show_* and *_get* requests and events.")
     var readOnly = false
     @Option(help: "TLS certificate (PEM) — serve HTTPS.")
@@ -106,6 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
         if readOnly { f["read-only"] = ["true"] }
         if !apiDirectories.isEmpty { f["api-dir"] = apiDirectories }
         if !allow.isEmpty { f["allow"] = allow }
+        if !corsOrigin.isEmpty { f["cors-origin"] = corsOrigin }
         if !deny.isEmpty { f["deny"] = deny }
         return f
     }

@@ -156,7 +156,7 @@ enum ServeSettingNames {
     static let all = [
         "listen", "socket", "api-dir", "simulate", "sim-interfaces", "sim-event-rate", "log-level", "log-format",
         "call-timeout", "request-timeout", "tokens-file", "insecure-no-auth", "allow", "deny", "read-only",
-        "tls-cert", "tls-key", "tls-client-ca", "max-body-bytes", "max-header-bytes", "max-connections",
+        "cors-origin", "tls-cert", "tls-key", "tls-client-ca", "max-body-bytes", "max-header-bytes", "max-connections",
         "max-connections-per-ip", "idle-timeout", "max-sse", "max-sse-per-client", "http-threads", "sse-writer-threads", "public-url", "shutdown-grace",
     ]
 }
@@ -178,6 +178,7 @@ struct ServeSettings {
     let allow: [String]
     let deny: [String]
     let readOnly: Bool
+    let corsOrigins: [String]
     let tlsCert: String?
     let tlsKey: String?
     let tlsClientCA: String?
@@ -211,6 +212,7 @@ struct ServeSettings {
         allow = try l.list("allow")
         deny = try l.list("deny")
         readOnly = try l.bool("read-only", default: false)
+        corsOrigins = try l.list("cors-origin")
         tlsCert = try l.optionalString("tls-cert")
         tlsKey = try l.optionalString("tls-key")
         tlsClientCA = try l.optionalString("tls-client-ca")
@@ -225,6 +227,7 @@ struct ServeSettings {
         sseWriterThreads = try l.int("sse-writer-threads", default: 1)
         publicURL = try l.optionalString("public-url")
         shutdownGrace = try l.double("shutdown-grace", default: 10)
+        if let bad = corsOrigins.lazy.compactMap(BrowserAccess.invalidOriginReason).first { throw SettingsError("cors-origin: \(bad)") }
         guard (1...1024).contains(httpThreads) else { throw SettingsError("http-threads must be between 1 and 1024") }
         guard (0...64).contains(sseWriterThreads) else { throw SettingsError("sse-writer-threads must be between 0 and 64") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw SettingsError("log-level must be one of trace, debug, info, notice, warning, error, critical") }
@@ -263,6 +266,7 @@ struct ServeSettings {
         c.sseMaxPerClient = maxSSEPerClient
         c.publicURL = publicURL
         c.access.policy = MessagePolicy(allow: allow, deny: deny, readOnly: readOnly)
+        c.access.browser.corsOrigins = corsOrigins
         if let tokensFile {
             c.access.tokens = try TokenStore(path: tokensFile)
             logger.info("bearer tokens loaded", metadata: ["file": "\(tokensFile)", "tokens": "\(c.access.tokens?.count ?? 0)"])
@@ -271,6 +275,11 @@ struct ServeSettings {
                 throw SettingsError("refusing to serve \(host) without --tokens-file: anyone who can reach it could reconfigure VPP. Pass --insecure-no-auth to do it anyway.")
             }
             logger.warning("serving a non-loopback address WITHOUT authentication (--insecure-no-auth)", metadata: ["listen": "\(listen)"])
+        } else {
+            // Without tokens a loopback gateway's only guard is that it is not reachable from
+            // elsewhere; a DNS-rebinding page reaches it under its own name, so only loopback
+            // names (and the public URL's) are answered.
+            c.access.browser.allowedHostNames = publicURL.flatMap { URLComponents(string: $0)?.host }.map { [$0] } ?? []
         }
         return c
     }

@@ -40,6 +40,8 @@ import VPPTestSupport
         #expect(bad.stderr.contains("environment VPP_GATEWAY_CALL_TIMEOUT: call-timeout must be a non-negative number"))
         let threads = try GatewayExecutable.run(["serve", "--print-config", "--http-threads", "0"])
         #expect(threads.status == 2 && threads.stderr.contains("http-threads must be between 1 and 1024"))
+        let origin = try GatewayExecutable.run(["serve", "--print-config", "--cors-origin", "https://dash.example.com/app"])
+        #expect(origin.status == 2 && origin.stderr.contains("cors-origin: \"https://dash.example.com/app\" is not an origin"))
         try #"{"lsiten":"x"}"#.write(toFile: file, atomically: true, encoding: .utf8)
         let typo = try GatewayExecutable.run(["serve", "--print-config", "--config", file])
         #expect(typo.status == 2 && typo.stderr.contains("unknown setting \"lsiten\""))
@@ -166,6 +168,16 @@ import VPPTestSupport
         #expect(!fired, "the banner reached the pipe only when the process ended")
         #expect(banner.contains("VPPGateway listening on http://127.0.0.1:\(port)"))
         #expect(banner.contains("curl -N http://127.0.0.1:\(port)/v1/events/sw_interface_event"))
+    }
+
+    @Test func aLoopbackGatewayWithoutTokensAnswersOnlyLoopbackNamesAndItsPublicURL() async throws {
+        let (process, port) = try await Self.startServe(["--simulate", "--public-url", "http://gw.example:8080"])
+        defer { if process.isRunning { process.terminate() } }
+        let url = "http://127.0.0.1:\(port)/v1/show_version"
+        #expect(try Self.curl(url, []) == 200)
+        #expect(try Self.curl(url, ["-H", "Host: rebind.example:\(port)"]) == 403)
+        #expect(try Self.curl(url, ["-H", "Host: gw.example:8080"]) == 200)
+        #expect(try Self.curl("http://localhost:\(port)/v1/show_version", []) == 200)
     }
 
     @Test func aStalledLogReaderNeverStallsRequests() async throws {

@@ -54,6 +54,10 @@ import VPPTestSupport
         let security = try #require(doc.value["security"]?.arrayValue)
         #expect(security.contains(.object(JSONObject())))
         #expect(security.contains { $0["bearerAuth"] != nil })
+        // The query-parameter token is for event streams only, not a document-wide choice.
+        #expect(!security.contains { $0["accessToken"] != nil })
+        let query = try #require(doc.value["components"]?["securitySchemes"]?["accessToken"])
+        #expect(query["in"]?.stringValue == "query" && query["name"]?.stringValue == "access_token")
     }
 
     @Test func errorsAreProblemDetailsWithTheDocumentedStatuses() throws {

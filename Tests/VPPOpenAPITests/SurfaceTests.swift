@@ -83,6 +83,9 @@ import VPPTestSupport
             #expect(Doc.refName(kinds.last) == "SSEControlEvent")
             let params = op["parameters"]?.arrayValue ?? []
             #expect(params.contains { Doc.refName($0) == "LastEventID" })
+            #expect(params.contains { Doc.refName($0) == "LastEventIDQuery" })
+            // EventSource cannot set headers: its token may travel as ?access_token=.
+            #expect(op["security"]?.arrayValue?.contains { $0["accessToken"] != nil } == true)
             for p in params.compactMap({ $0["name"]?.stringValue }) {
                 #expect(!["enable_disable", "enable", "pid", "client_index", "context"].contains(p), "\(name): \(p)")
             }

@@ -122,9 +122,10 @@ public final class RawHTTPConnection {
 
     public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
-    /// Sends a request. Adds `Host` and, for a body, `Content-Length`.
+    /// Sends a request. Adds `Host` (unless `headers` has one) and, for a body, `Content-Length`.
     public func sendRequest(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) throws {
-        var text = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        var text = "\(method) \(target) HTTP/1.1\r\n"
+        if !headers.contains(where: { $0.0.lowercased() == "host" }) { text += "Host: 127.0.0.1\r\n" }
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "POST" { text += "Content-Length: \(body.count)\r\n" }
         text += "\r\n"
