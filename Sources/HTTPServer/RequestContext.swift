@@ -27,6 +27,11 @@ final class RequestContext: Sendable {
         self.target = target
     }
 
+    /// The target without its query, for logs: a query may carry a token (`access_token`).
+    var loggablePath: Substring {
+        target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? Substring(target)
+    }
+
     enum Phase: Equatable {
         /// Nothing seen but the request line (before the first access call).
         case new

@@ -243,13 +243,13 @@ final class ServerCore: Sendable {
         context.markResponded()
         var response = response
         if !(200...999).contains(response.status) {
-            logger.error("handler returned invalid status \(response.status) for \(context.target)")
+            logger.error("handler returned invalid status \(response.status) for \(context.loggablePath)")
             if case .stream(let source) = response.body { source.core.close() }
             response = ServerProblem.invalidResponse(status: response.status)
         }
         let queued = MHDBridge.queue(response, on: connection, server: self)
         if !queued {
-            logger.warning("could not queue the response for \(context.target); closing the connection")
+            logger.warning("could not queue the response for \(context.loggablePath); closing the connection")
         }
         return queued
     }
