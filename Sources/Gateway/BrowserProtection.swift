@@ -28,9 +28,7 @@ public struct BrowserAccess: Sendable {
     /// browser sends in `Origin`: a scheme, a host and perhaps a port, nothing after them.
     public static func invalidOriginReason(_ origin: String) -> String? {
         if origin == "*" { return nil }
-        guard let schemeEnd = origin.range(of: "://") else { return "\"\(origin)\" is not an origin (scheme://host[:port])" }
-        let scheme = origin[..<schemeEnd.lowerBound]
-        let authority = origin[schemeEnd.upperBound...]
+        guard let (scheme, authority) = parts(of: origin) else { return "\"\(origin)\" is not an origin (scheme://host[:port])" }
         guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }) else {
             return "\"\(origin)\" has no valid scheme"
         }
@@ -38,6 +36,12 @@ public struct BrowserAccess: Sendable {
             return "\"\(origin)\" is not an origin: only scheme://host[:port], no path, query or user"
         }
         return nil
+    }
+
+    /// An origin's scheme and what follows `://`; nil without `://` (`null`, a bare name).
+    static func parts(of origin: String) -> (scheme: Substring, authority: Substring)? {
+        guard let r = origin.range(of: "://") else { return nil }
+        return (origin[..<r.lowerBound], origin[r.upperBound...])
     }
 }
 
@@ -82,7 +86,10 @@ struct BrowserGuard: Sendable {
             return Problem(.hostNotAllowed, "this gateway answers only requests addressed to a loopback address or localhost, not \"\(host.prefix(100))\" "
                            + "(DNS-rebinding protection of a gateway without tokens; set public-url to add a name)")
         }
-        if ["GET", "HEAD", "OPTIONS"].contains(request.method) { return nil }
+        switch request.method {
+        case "GET", "HEAD", "OPTIONS": return nil
+        default: break
+        }
         let origin = request.header("origin")
         switch request.header("sec-fetch-site") {
         case "same-origin", "none":
@@ -145,8 +152,7 @@ struct BrowserGuard: Sendable {
 
     /// `host[:port]` of an origin, lower-cased (nil for `null` and other non-URLs).
     private static func authority(of origin: String) -> String? {
-        guard let r = origin.range(of: "://") else { return nil }
-        return origin[r.upperBound...].lowercased()
+        BrowserAccess.parts(of: origin)?.authority.lowercased()
     }
 
     /// The requested header names, if they are a plain comma-separated token list.
