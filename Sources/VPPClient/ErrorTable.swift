@@ -42,6 +42,10 @@ public struct VPPErrorCode: Sendable, Hashable, CustomStringConvertible {
     /// `VNET_API_ERROR_EAGAIN`: a get/stream call must be repeated with the returned cursor.
     public static let eagain: Int32 = -165
 
+    /// `VNET_API_ERROR_INVALID_VALUE`: also what VPP's get/stream macros answer, with cursor
+    /// ~0, when there is nothing (more) to send (api_helper_macros.h:385-527).
+    public static let invalidValue: Int32 = -7
+
     private static let byCode: [Int32: VPPErrorCode] = Dictionary(all.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
     private static let byName: [String: VPPErrorCode] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 

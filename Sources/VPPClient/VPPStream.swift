@@ -174,6 +174,8 @@ final class StreamDriver {
     private var fields: JSONValue
     private let timeout: Duration
     private var finished = false
+    /// Details received since the current page was requested.
+    private var detailsThisPage = 0
 
     private init(session: VPPSession, connection: Connection, run: StreamRun, name: String,
                  pattern: Service.Pattern, requestID: UInt16, replyName: String?, fields: JSONValue, timeout: Duration) {
@@ -234,6 +236,7 @@ final class StreamDriver {
             throw .invalidRequest(message: name, error)
         }
         run.context.store(context, ordering: .relaxed)
+        detailsThisPage = 0
         run.touch()
         guard connection.pending.insert(context, .stream(run), name: name, timeout: timeout) else {
             finished = true
@@ -272,6 +275,7 @@ final class StreamDriver {
                 finished = true
                 return nil
             case .success(.details(let m)):
+                detailsThisPage += 1
                 return m
             case .success(.end(let reply)):
                 var more = false
@@ -290,8 +294,16 @@ final class StreamDriver {
     }
 
     /// Handles a get/stream reply: -165 EAGAIN → request again from the returned cursor;
-    /// 0 → done; anything else → `VPPError.retval` (api_helper_macros.h:385-423).
-    /// Returns false when the stream is complete.
+    /// 0 → done; -7 with cursor ~0 and no details in the page → done (see below); anything
+    /// else → `VPPError.retval` (api_helper_macros.h:385-527). Returns false when the stream
+    /// is complete.
+    ///
+    /// VPP's get/stream macros answer `INVALID_VALUE` with cursor ~0 when there is nothing
+    /// to send: the vector variant when the vector is empty (`sw_interface_tx_placement_get`
+    /// for an interface without tx queues), the pool variant when the cursor's slot was
+    /// freed between two pages and nothing follows it. Both mean "no (more) entries", so
+    /// the caller gets the details it has — an empty list, not a failed call. A handler's
+    /// own -7 (a bad argument) goes out through `REPLY_MACRO` with the cursor left 0.
     private func nextPage(after reply: VPPRawMessage) throws(VPPError) -> Bool {
         let decoded: DecodedMessage
         do {
@@ -302,11 +314,17 @@ final class StreamDriver {
         }
         let retval = decoded.retval ?? 0
         if retval == 0 { return false }
+        let members = (try? JSONParser.parse(decoded.json))?.objectValue
+        let cursor = members?["cursor"]
+        if retval == VPPErrorCode.invalidValue, detailsThisPage == 0,
+           case .number(let n)? = cursor, n.uint64Value == UInt64(UInt32.max) {
+            return false
+        }
         guard retval == VPPErrorCode.eagain else {
             finished = true
             throw .retval(retval, replyName ?? decoded.message.name, decoded)
         }
-        guard case .object(let reply)? = try? JSONParser.parse(decoded.json), let cursor = reply["cursor"] else {
+        guard let cursor else {
             finished = true
             throw .malformedReply(message: decoded.message.name,
                                   CodecError(.invalidValue, path: "/cursor", reason: "retval EAGAIN without a cursor"))

@@ -175,4 +175,24 @@ import VPPTestSupport
             #expect(h.simulator.receivedCount("sw_interface_tx_placement_get") >= 4)
         }
     }
+
+    /// VPP's vector get/stream macro answers -7 INVALID_VALUE with cursor ~0 when there is
+    /// nothing to send (api_helper_macros.h:465-500): that is an empty list, while a bad
+    /// interface stays a VPP error.
+    @Test func aGetStreamCallWithNothingToSendIsAnEmptyList() async throws {
+        try await GatewayHarness.run(interfaces: 2) { h in
+            let local0 = try await h.get("/v1/sw_interface_tx_placement_get?sw_if_index=0")
+            #expect(local0.status == 200)
+            #expect(try json(local0).arrayValue?.count == 0)
+            let ndjson = try await h.get("/v1/sw_interface_tx_placement_get?sw_if_index=0",
+                                         headers: [("Accept", "application/x-ndjson")])
+            #expect(ndjson.status == 200)
+            #expect(ndjson.text.isEmpty)
+            let loop0 = try await h.get("/v1/sw_interface_tx_placement_get?sw_if_index=1")
+            #expect(try json(loop0).arrayValue?.count == 1)
+            let missing = try await h.get("/v1/sw_interface_tx_placement_get?sw_if_index=77")
+            #expect(missing.status == 422)
+            #expect(try json(missing)["retval"]?.numberValue?.int64Value == -2)
+        }
+    }
 }
