@@ -88,7 +88,9 @@ public struct VPPClientConfiguration: Sendable {
 /// 250 ms timeouts, govpp core/connection.go:46-48) misfires then. Here a ping is sent
 /// only after `idleBeforePing` without any received byte, and the connection is declared
 /// dead only when no byte at all arrives for `deadAfterSilence` while that ping is
-/// outstanding. Socket EOF or errors are detected immediately regardless.
+/// outstanding. A ping left unanswered while VPP goes on answering other messages was lost
+/// (VPP drops client messages while a CLI `ping` runs in its API process) and is replaced by
+/// a new one after `idleBeforePing`. Socket EOF or errors are detected immediately regardless.
 public struct LivenessPolicy: Sendable {
     /// Silence (no bytes received) after which a `control_ping` is sent.
     public var idleBeforePing: Duration

@@ -18,7 +18,7 @@ final class Connection: Sendable, TransportDelegate {
     /// Our client index once `sockclnt_create` succeeded (0 before; VPP's socket handles
     /// always have bit 31 set), so even a failed handshake can say `sockclnt_delete`.
     private let registeredIndex = Atomic<UInt32>(0)
-    private let liveness = Mutex<UInt64?>(nil)   // when the outstanding ping was sent
+    private let liveness = Mutex<OutstandingPing?>(nil)
     private let closed = Mutex<ClosedState>(ClosedState())
     private let maintenance = Mutex<Task<Void, Never>?>(nil)
     private let onClose: @Sendable (Connection, DisconnectReason) -> Void
@@ -408,25 +408,33 @@ final class Connection: Sendable, TransportDelegate {
     /// One maintenance step: expire calls, then apply the liveness rule (see
     /// `LivenessPolicy`): ping only after `idleBeforePing` of silence; dead only after
     /// `deadAfterSilence` without any byte while that ping is outstanding.
+    ///
+    /// A ping can be lost without VPP being dead: a CLI command that waits inside VPP's API
+    /// process (`cli_inband "ping …"`, src/plugins/ping/ping.c:1286-1316) takes every
+    /// pending event of that process and drops the `SOCKET_READ_EVENT`s — each of them one
+    /// client message (socket_api.c:358-366, memclnt_api.c:446-463). So when bytes arrived
+    /// after the ping was sent and then `idleBeforePing` of silence follows, the ping is
+    /// given up and a new one sent; otherwise a quiet gateway would call a live VPP dead.
     func tick() {
         let now = POSIX.now()
         pending.sweep(now: now)
         guard let session = published.load(), !transport.isClosed else { return }
         let last = transport.lastReceive.load(ordering: .relaxed)
         let policy = configuration.liveness
-        enum Action { case none, ping, dead(Duration) }
-        let action = liveness.withLock { sentAt -> Action in
-            if let sent = sentAt {
-                let reference = max(sent, last)
-                let silence = now > reference ? now - reference : 0
-                if silence >= policy.deadAfterSilence.nanoseconds {
-                    return .dead(.nanoseconds(Int64(min(silence, UInt64(Int64.max)))))
-                }
-                return .none
+        enum Action { case none, ping(UInt32, replacing: UInt32?), dead(Duration) }
+        let action = liveness.withLock { outstanding -> Action in
+            let idle = now > last && now - last >= policy.idleBeforePing.nanoseconds
+            if outstanding == nil || last > (outstanding?.sentAt ?? 0) {
+                guard idle else { return .none }
+                let lost = outstanding?.context
+                let context = nextContext()
+                outstanding = OutstandingPing(context: context, sentAt: now)
+                return .ping(context, replacing: lost)
             }
-            if now > last && now - last >= policy.idleBeforePing.nanoseconds {
-                sentAt = now
-                return .ping
+            guard let ping = outstanding else { return .none }
+            let silence = now > ping.sentAt ? now - ping.sentAt : 0
+            if silence >= policy.deadAfterSilence.nanoseconds {
+                return .dead(.nanoseconds(Int64(min(silence, UInt64(Int64.max)))))
             }
             return .none
         }
@@ -435,17 +443,20 @@ final class Connection: Sendable, TransportDelegate {
         case .dead(let silence):
             logger.error("VPP unresponsive: closing the connection", metadata: ["silence": "\(silence)"])
             closeSayingGoodbye(.unresponsive(silence: silence))
-        case .ping:
-            sendPing(session)
+        case .ping(let context, let lost):
+            if let lost {
+                logger.notice("VPP answered other messages but not a liveness ping: sending another", metadata: ["context": "\(lost)"])
+                _ = pending.remove(lost)
+            }
+            sendPing(session, context: context)
         }
     }
 
-    private func sendPing(_ session: VPPSession) {
-        let ctx = nextContext()
+    private func sendPing(_ session: VPPSession, context ctx: UInt32) {
         let bytes = Handshake.headerOnly(id: session.table.controlPingID, clientIndex: session.clientIndex, context: ctx)
         let expected = session.vpePID
         let callback: @Sendable (Result<VPPRawMessage, VPPError>) -> Void = { [self] result in
-            liveness.withLock { $0 = nil }
+            liveness.withLock { if $0?.context == ctx { $0 = nil } }
             guard case .success(let raw) = result, let pid = Handshake.pingReplyPID(raw.bytes) else { return }
             if pid != expected {
                 logger.warning("VPP restarted (vpe_pid changed): reconnecting", metadata: ["old": "\(expected)", "new": "\(pid)"])
@@ -458,4 +469,11 @@ final class Connection: Sendable, TransportDelegate {
             pending.fail(ctx, with: error)
         }
     }
+}
+
+/// The liveness ping waiting for its reply.
+struct OutstandingPing: Sendable {
+    let context: UInt32
+    /// `POSIX.now()` when it was sent.
+    let sentAt: UInt64
 }

@@ -199,6 +199,31 @@ struct ResilienceTests {
         }
     }
 
+    @Test("a liveness ping VPP never answers while it answers other messages is replaced, not taken for death")
+    func aLostLivenessPingIsReplaced() async throws {
+        // VPP loses client messages while a CLI `ping` runs in its API process (ping.c:1286-1316
+        // drops the SOCKET_READ_EVENTs); a dropped control_ping reply looks the same to us.
+        try await withSimulator { sim in
+            try await withClient(sim, start: true, {
+                $0.liveness = LivenessPolicy(idleBeforePing: .milliseconds(100), deadAfterSilence: .milliseconds(700))
+            }) { client in
+                let recorder = StateRecorder(client)
+                let session = client.session
+                sim.resetReceivedCounts()
+                sim.faults.dropReplies(to: "control_ping")
+                try await waitUntil(.seconds(5), "a liveness ping sent") { sim.receivedCount("control_ping") >= 1 }
+                sim.faults.clear()
+                // VPP answers other messages after the lost ping…
+                #expect(try await client.call("show_version").retval == 0)
+                // …then the gateway is idle for longer than deadAfterSilence.
+                try await Task.sleep(for: .seconds(2))
+                #expect(sim.receivedCount("control_ping") >= 2, "the lost ping was replaced")
+                #expect(client.session === session)
+                #expect(recorder.count { if case .disconnected = $0 { true } else { false } } == 0)
+            }
+        }
+    }
+
     @Test("a changed vpe_pid in a liveness ping reply is treated as a restart")
     func vpePIDChangeReconnects() async throws {
         try await withSimulator { sim in
