@@ -378,6 +378,9 @@ final class Connection: Sendable, TransportDelegate {
     /// socket (notes §8: VPP 26.06 can spin on one, socket_api.c:284-296). The reply is not
     /// awaited: the connection is being given up.
     func closeSayingGoodbye(_ reason: DisconnectReason) {
+        // The verdict is final: calls in flight fail with it even when their replies race
+        // the close (a VPP that was only slow answers everything queued before our goodbye).
+        pending.closeAll(reason == .shutdown ? .shutdown : .disconnected(reason))
         let index = registeredIndex.load(ordering: .relaxed)
         if index != 0, !transport.isClosed {
             let bytes = goodbye(clientIndex: index, context: nextContext())
