@@ -48,9 +48,19 @@ extension SimulatorLoop {
     func triggerEvents(_ r: Request, reply: String?) {
         var list = registrations[r.name] ?? []
         list.removeAll { $0.clientIndex == r.clientIndex }
-        list.append(Registration(clientIndex: r.clientIndex, pid: r.view.u32("pid")))
+        list.append(Registration(clientIndex: r.clientIndex, pid: callerPID(r)))
         registrations[r.name] = list
         if let reply { replyRetval(r, reply, 0) }
+    }
+
+    /// The pid a later event echoes: the request's own `pid`, or for dhcp_client_config
+    /// `client.pid` — the last member of `vl_api_dhcp_client_t` — which VPP stores with the
+    /// client and copies into dhcp_compl_event as it arrived (dhcp_api.c:298, 315).
+    private func callerPID(_ r: Request) -> UInt32 {
+        if r.view.layout.slots["pid"] != nil { return r.view.u32("pid") }
+        let client = r.view.raw("client")
+        guard client.count >= 4 else { return 0 }
+        return client.suffix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
     }
 
     /// ping.api's want_ping_finished_events (ping_api.c:44-132): the reply at once, then
@@ -70,10 +80,10 @@ extension SimulatorLoop {
                                                         replyCount: answered ? repeatCount : 0)))
     }
 
-    /// ping_api_send_ping_event: client_index and the two counts, no pid.
+    /// ping_api_send_ping_event (ping_api.c:24-40): the two counts in a zeroed message
+    /// (client_index and pid stay 0).
     func sendPingFinished(to clientIndex: UInt32, requestCount: UInt32, replyCount: UInt32) {
         guard let target = client(clientIndex), var b = builder("ping_finished_event") else { return }
-        b.set("client_index", UInt64(clientIndex))
         b.set("request_count", UInt64(requestCount))
         b.set("reply_count", UInt64(replyCount))
         send(b.bytes, to: target, request: "want_ping_finished_events", message: "ping_finished_event")

@@ -150,8 +150,8 @@ extension SimulatorLoop {
         let threads = (0...max(0, config.workers)).map { UInt32($0) }
         while cursor != UInt32.max, Int(cursor) < queues.count {
             let (iface, queue) = queues[Int(cursor)]
+            // client_index is left as allocated: VPP never writes it (REPLY_MACRO_DETAILS5_END).
             if var d = builder("sw_interface_tx_placement_details", reserve: threads.count * 4) {
-                d.set("client_index", UInt64(r.clientIndex))
                 d.set("context", UInt64(r.context))
                 d.set("sw_if_index", UInt64(iface.swIfIndex))
                 d.set("queue_id", UInt64(queue))

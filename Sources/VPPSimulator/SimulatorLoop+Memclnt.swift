@@ -54,7 +54,8 @@ extension SimulatorLoop {
         if let other = connections[target], other !== requester { remove(other) }
     }
 
-    /// VPP: vl_api_control_ping_t_handler (memclnt_api.c:128-135): retval 0, vpe_pid = getpid().
+    /// VPP: vl_api_control_ping_t_handler (memclnt_api.c:128-136): retval 0, vpe_pid =
+    /// getpid(), and the request's client_index echoed as it arrived.
     func controlPing(_ r: Request) {
         guard let target = client(r.clientIndex), let layout = api.layouts["control_ping_reply"] else { return }
         let pid = shared.pid.load(ordering: .relaxed)
@@ -66,6 +67,7 @@ extension SimulatorLoop {
         }
         guard var bytes = templates.controlPing else { return }
         patch(&bytes, layout, "context", r.context)
+        patch(&bytes, layout, "client_index", r.clientIndex)
         send(bytes, to: target, request: r.name, message: "control_ping_reply")
     }
 

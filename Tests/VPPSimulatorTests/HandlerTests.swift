@@ -147,6 +147,34 @@ struct HandlerTests {
         }
     }
 
+    /// The header fields VPP's handlers fill in, or leave zero: control_ping_reply echoes the
+    /// client_index (memclnt_api.c:128-136), ping_finished_event is a zeroed message with two
+    /// counts (ping_api.c:24-40), dhcp_compl_event echoes `client.pid` (dhcp_api.c:298, 315).
+    @Test func repliesAndEventsCarryTheClientIndexAndPidVPPPutsThere() async throws {
+        try await Fixture.with { sim in
+            let c = try Fixture.client(sim)
+            try c.send("control_ping", context: 41)
+            let ping = try c.next()
+            #expect(ping.name == "control_ping_reply")
+            #expect(ping.header.clientIndex == c.clientIndex)
+            let start = try c.call("want_ping_finished_events", obj(("address", .string("10.9.9.9")), ("repeat", num(1)),
+                                                                   ("interval", .number(JSONNumber(text: "0.05")))))
+            #expect(start["retval"]?.int == 0)
+            let finished = try c.next()
+            #expect(finished.name == "ping_finished_event")
+            #expect(finished.header.clientIndex == 0)
+            #expect(finished.json["request_count"]?.int == 1)
+            let dhcp = try c.call("dhcp_client_config", obj(("is_add", .bool(true)), ("client", obj(
+                ("sw_if_index", num(1)), ("hostname", .string("cpe")), ("want_dhcp_event", .bool(true)), ("pid", num(4242))))))
+            #expect(dhcp["retval"]?.int == 0)
+            try sim.emitEvent("dhcp_compl_event", obj())
+            let lease = try c.next()
+            #expect(lease.name == "dhcp_compl_event")
+            #expect(lease.json["pid"]?.int == 4242)
+            #expect(lease.header.clientIndex == c.clientIndex)
+        }
+    }
+
     @Test func unimplementedRequestsGetUnimplementedOrNothing() async throws {
         try await Fixture.with { sim in
             let c = try Fixture.client(sim)
