@@ -235,11 +235,14 @@ struct BinaryEncoder: ~Copyable {
             return 0
         case .fixedBytes(let n):
             guard value.kind == .string else { throw wrongType("a \"0x…\" hex string", value) }
+            // Fewer bytes are right-padded with zeros (vectors README §3.8, §5; vpp_papi and
+            // VPP's vl_api_u8_string_fromjson do the same); more is an error.
             let count = try hexByteCount(value, path: nil)
-            guard count == n else {
-                throw CodecError(.wrongLength, path: "", reason: "expected \(n) bytes of hex, got \(count)")
+            guard count <= n else {
+                throw CodecError(.wrongLength, path: "", reason: "expected at most \(n) bytes of hex, got \(count)")
             }
             appendHex(value)
+            out.zeros(n - count)
             return 0
         case .variableBytes:
             guard value.kind == .string else { throw wrongType("a \"0x…\" hex string", value) }
@@ -348,6 +351,8 @@ struct BinaryEncoder: ~Copyable {
             throw badText(what, value)
         }
         let addr = s[..<slash]
+        // A length beyond the family is refused (README, Canonical JSON): VPP's handlers pass
+        // it on unchecked (e.g. sw_interface_add_del_address, interface_api.c:420-426).
         switch kind {
         case .any:
             guard let a = parseAddress(addr) else { throw badText(what, value) }

@@ -169,12 +169,13 @@ struct TypeMapper {
         ])
     }
 
-    /// `"0x"` + hex of exactly `n` bytes.
+    /// `"0x"` + hex of `n` bytes; input may give fewer (right-padded with zeros).
     static func fixedBytes(_ n: Int) -> JSONValue {
         object([
             ("type", str("string")),
-            ("pattern", str("^0x([0-9a-fA-F]{2}){\(n)}$")),
-            ("description", str("\(n) bytes as \"0x\" and lowercase hex (\(2 + 2 * n) characters; input may use uppercase).")),
+            ("pattern", str("^0x([0-9a-fA-F]{2}){0,\(n)}$")),
+            ("description", str("\(n) bytes as \"0x\" and lowercase hex (\(2 + 2 * n) characters; input may use uppercase, "
+                + "and fewer bytes, right-padded with zeros).")),
         ])
     }
 

@@ -55,6 +55,15 @@ import VPPSchema
         #expect(exp == plain)
     }
 
+    @Test func aFixedByteArrayGivenFewerBytesIsRightPaddedWithZeros() throws {
+        // vectors README §3.8 and §5: as vpp_papi packs it.
+        let short = try bytes(#"{"_msgname":"bfd_auth_set_key","conf_key_id":1,"key_len":2,"auth_type":4,"key":"0x0102"}"#)
+        let full = try bytes(#"{"_msgname":"bfd_auth_set_key","conf_key_id":1,"key_len":2,"auth_type":4,"key":"0x0102\#(String(repeating: "00", count: 18))"}"#)
+        #expect(short == full)
+        let empty = try bytes(#"{"_msgname":"bfd_auth_set_key","key":"0x"}"#)
+        #expect(empty == (try bytes(#"{"_msgname":"bfd_auth_set_key"}"#)))
+    }
+
     @Test func discriminatedUnionsWithEveryArmEncodeTheSelectedArm() throws {
         let canonical = try bytes(#"{"_msgname":"set_punt","is_add":true,"punt":{"type":"PUNT_API_TYPE_EXCEPTION","punt":{"exception":{"id":5}}}}"#)
         let vat2Form = try bytes(#"{"_msgname":"set_punt","is_add":true,"punt":{"type":"PUNT_API_TYPE_EXCEPTION","punt":{"l4":{"af":"ADDRESS_IP6","protocol":"IP_API_PROTO_TCP","port":1},"exception":{"id":5},"ip_proto":{"af":"ADDRESS_IP4","protocol":"IP_API_PROTO_TCP"}}}}"#)

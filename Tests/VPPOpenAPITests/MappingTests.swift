@@ -142,7 +142,7 @@ import VPPTestSupport
         #expect(cmd["type"]?.stringValue == "string")
         #expect(cmd["maxLength"] == nil)
         let bytes = try #require(doc.property("dns_resolve_name_reply", "ip4_address"))
-        #expect(bytes["pattern"]?.stringValue == "^0x([0-9a-fA-F]{2}){4}$")
+        #expect(bytes["pattern"]?.stringValue == "^0x([0-9a-fA-F]{2}){0,4}$")
     }
 
     @Test func arraysHaveTheirCountsAndLengthFieldsAreOptionalOnInput() throws {
