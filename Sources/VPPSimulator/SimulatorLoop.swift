@@ -12,6 +12,8 @@ struct LoopSeed: Sendable {
     let shared: SimulatorShared
     let logger: Logger
     let listenFD: Int32
+    /// The inode of the socket file bound for `listenFD` (see `Listener.remove`).
+    let socketInode: UInt64
 }
 
 /// A want_* registration: VPP's `vpe_client_registration_t` (client_index and pid kept raw,
@@ -51,6 +53,7 @@ final class SimulatorLoop {
     let shared: SimulatorShared
     let logger: Logger
     let listenFD: Int32
+    let socketInode: UInt64
 
     var table: MessageTable
     var handlers: [Handler?] = []
@@ -76,6 +79,7 @@ final class SimulatorLoop {
         shared = seed.shared
         logger = seed.logger
         listenFD = seed.listenFD
+        socketInode = seed.socketInode
         table = seed.shared.currentTable
         junk = Wire.JunkSource(enabled: seed.configuration.headerJunk)
         resetState()
@@ -217,7 +221,7 @@ final class SimulatorLoop {
     private func shutdown() {
         for case let c? in connections { remove(c) }
         Wire.closeDescriptor(listenFD)
-        unlink(config.socketPath)
+        Listener.remove(path: config.socketPath, inode: socketInode)
         logger.info("VPP simulator stopped", metadata: ["socket": "\(config.socketPath)"])
     }
 

@@ -122,6 +122,8 @@ public enum SimulatorError: Error, Sendable, CustomStringConvertible {
     case system(String, Int32)
     /// The socket path does not fit `sockaddr_un`.
     case socketPathTooLong(String)
+    /// A process (VPP, another simulator) is accepting connections on the socket path.
+    case socketInUse(String)
     /// `start()` was called twice, or after `stop()`.
     case notStartable
     /// An event that no `want_*` message of the schema registers for.
@@ -133,6 +135,7 @@ public enum SimulatorError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .system(let call, let e): "\(call) failed: \(String(cString: strerror(e))) (errno \(e))"
         case .socketPathTooLong(let p): "socket path is too long for a Unix socket (\(p.utf8.count) bytes): \(p)"
+        case .socketInUse(let p): "a process is already serving \(p) (VPP or another simulator); refusing to take its socket over — stop it or choose another --socket"
         case .notStartable: "the simulator was already started"
         case .noRegistrationFor(let e): "no want_* message of the schema registers for \(e)"
         case .unknownMessage(let m): "\(m) is not a message of the simulator's schema"

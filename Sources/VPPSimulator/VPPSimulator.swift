@@ -73,8 +73,9 @@ public final class VPPSimulator: Sendable {
     public func start() throws {
         try lifecycle.withLock { state throws(SimulatorError) in
             guard state == .created else { throw SimulatorError.notStartable }
-            let fd = try Listener.bind(path: configuration.socketPath)
-            let seed = LoopSeed(api: api, configuration: configuration, shared: shared, logger: logger, listenFD: fd)
+            let (fd, inode) = try Listener.bind(path: configuration.socketPath)
+            let seed = LoopSeed(api: api, configuration: configuration, shared: shared, logger: logger,
+                                listenFD: fd, socketInode: inode)
             let shared = self.shared
             let thread = Thread {
                 // Named from inside: on Linux a name set before start() is not applied.
@@ -169,8 +170,11 @@ public final class VPPSimulator: Sendable {
 /// Creates the listening socket.
 enum Listener {
     /// VPP: clib_socket_init with CLIB_SOCKET_F_IS_SERVER (socket_api.c:813): AF_UNIX
-    /// SOCK_STREAM, a stale socket file is replaced.
-    static func bind(path: String) throws(SimulatorError) -> Int32 {
+    /// SOCK_STREAM, a stale socket file is replaced. A socket file that a process still
+    /// accepts on (a real VPP, another simulator) is refused: replacing it would cut that
+    /// process off from every new client. Returns the descriptor and the socket file's
+    /// inode, so that stopping removes the file only while it is still ours.
+    static func bind(path: String) throws(SimulatorError) -> (Int32, UInt64) {
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
@@ -186,7 +190,13 @@ enum Listener {
         #endif
         guard fd >= 0 else { throw .system("socket", errno) }
         var st = stat()
-        if lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK { unlink(path) }
+        if lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK {
+            if isAccepting(&addr) {
+                Wire.closeDescriptor(fd)
+                throw .socketInUse(path)
+            }
+            unlink(path)
+        }
         let rc = withUnsafePointer(to: &addr) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
@@ -203,6 +213,31 @@ enum Listener {
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        return fd
+        var bound = stat()
+        let inode = lstat(path, &bound) == 0 ? UInt64(bound.st_ino) : 0
+        return (fd, inode)
+    }
+
+    /// Whether a process accepts connections on the socket at `addr` (a stale file refuses).
+    private static func isAccepting(_ addr: inout sockaddr_un) -> Bool {
+        #if canImport(Glibc)
+        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let probe = socket(AF_UNIX, SOCK_STREAM, 0)
+        #endif
+        guard probe >= 0 else { return false }
+        defer { Wire.closeDescriptor(probe) }
+        let rc = withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return rc == 0
+    }
+
+    /// Removes the socket file if it is still the one `bind` created (`inode`): a successor
+    /// that replaced it keeps its own.
+    static func remove(path: String, inode: UInt64) {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK, UInt64(st.st_ino) == inode else { return }
+        unlink(path)
     }
 }

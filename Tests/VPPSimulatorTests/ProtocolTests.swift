@@ -6,6 +6,46 @@ import VPPSchema
 
 @Suite("Socket protocol", .serialized)
 struct ProtocolTests {
+    /// Binding must never cut a live VPP (or another simulator) off its socket path, while a
+    /// stale socket file is replaced as VPP's clib_socket_init does; stopping removes the
+    /// file only while it is still the simulator's own.
+    @Test func aSocketPathThatAProcessServesIsRefusedAndAStaleOneReplaced() async throws {
+        try await Fixture.with(folders: nil) { first in
+            let path = first.socketPath
+            let second = try VPPSimulator(configuration: SimulatorConfiguration(socketPath: path, apiDirectories: []))
+            #expect {
+                try second.start()
+            } throws: { error in
+                guard case SimulatorError.socketInUse(let p)? = error as? SimulatorError else { return false }
+                return p == path && "\(error)".contains("refusing")
+            }
+            _ = try Fixture.client(first) // still reachable
+            // A successor that replaced the file keeps it when the first one stops.
+            unlink(path)
+            let third = try VPPSimulator(configuration: SimulatorConfiguration(socketPath: path, apiDirectories: []))
+            try third.start()
+            await first.stop()
+            _ = try Fixture.client(third)
+            await third.stop()
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+        // A socket file nobody accepts on (a crashed VPP's) is replaced.
+        let stale = Fixture.socketPath()
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { p in for (i, b) in stale.utf8.enumerated() { p[i] = b } }
+        let bound = withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        close(fd)
+        let sim = try VPPSimulator(configuration: SimulatorConfiguration(socketPath: stale, apiDirectories: []))
+        try sim.start()
+        _ = try RawClient(path: stale, codec: Fixture.codec(for: sim))
+        await sim.stop()
+    }
+
     @Test func handshakeUsesFixedIDsAndReturnsEveryMessage() async throws {
         try await Fixture.with { sim in
             let c = try RawClient(path: sim.socketPath, codec: Fixture.codec(for: sim))
