@@ -173,7 +173,11 @@ public final class VPPClient: Sendable {
                 configuration: configuration, logger: logger, hub: hub, store: store,
                 onClose: { [weak self] c, reason in self?.connectionClosed(c, reason) })
         } catch {
-            logger.debug("connection attempt failed", metadata: ["attempt": "\(number)", "error": "\(error)"])
+            // A warning at attempts 1, 2, 4, 8, …: an operator with a wrong socket path or a
+            // stopped VPP sees why at the default level, without a line every few seconds.
+            let level: Logger.Level = number & (number - 1) == 0 ? .warning : .debug
+            logger.log(level: level, "cannot connect to VPP; retrying with backoff", metadata: [
+                "socket": "\(configuration.socketPath)", "attempt": "\(number)", "error": "\(error)"])
             if !isShutdown { setState(.disconnected(.connectFailed(error.description))) }
             throw error
         }

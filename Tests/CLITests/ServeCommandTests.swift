@@ -170,6 +170,33 @@ import VPPTestSupport
         #expect(banner.contains("curl -N http://127.0.0.1:\(port)/v1/events/sw_interface_event"))
     }
 
+    @Test func aVPPSocketThatCannotBeReachedIsAWarningAtTheDefaultLogLevel() async throws {
+        // An operator with a wrong --socket must see why every call is 503 without debug logs.
+        let err = Pipe()
+        let missing = "/tmp/vppgw-missing-\(UInt32.random(in: 0...UInt32.max)).sock"
+        let (process, _) = try await Self.startServe(
+            ["--socket", missing, "--api-dir", SharedData.api2606 + "/core"], standardError: err,
+            probe: { try RawHTTPConnection(port: $0, timeout: 2).request("GET", "/healthz").status == 200 })
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(10))
+            process.terminate()
+        }
+        let log = try await offload { () -> String in
+            var text = ""
+            while !(text.contains("cannot connect to VPP") && text.contains("attempt=2")) {
+                let data = err.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            return text
+        }
+        watchdog.cancel()
+        if process.isRunning { process.terminate() }
+        let lines = log.split(separator: "\n").filter { $0.contains("cannot connect to VPP") }
+        #expect(lines.count >= 2, "\(log)")
+        #expect(lines.allSatisfy { $0.contains("warning") && $0.contains(missing) && $0.contains("No such file") })
+    }
+
     @Test func aLoopbackGatewayWithoutTokensAnswersOnlyLoopbackNamesAndItsPublicURL() async throws {
         let (process, port) = try await Self.startServe(["--simulate", "--public-url", "http://gw.example:8080"])
         defer { if process.isRunning { process.terminate() } }
