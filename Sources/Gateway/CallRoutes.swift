@@ -71,12 +71,15 @@ extension Gateway {
     }
 
     /// The request fields: the JSON body for POST, query parameters for GET (both for POST
-    /// with a query string, the query winning).
+    /// with a query string; a field given in both is refused, as nobody could tell which
+    /// one was meant).
     func fields(of message: MessageDef, _ request: HTTPRequest, codec: Codec) throws(Problem) -> JSONObject {
         var fields = request.method == "POST" ? try FieldInput.body(request.body) : JSONObject()
         let query = try FieldInput.query(request.query, fields: message.fields, schema: codec.schema)
         for m in query {
-            fields.members.removeAll { $0.key == m.key }
+            if fields.members.contains(where: { $0.key == m.key }) {
+                throw Problem(.invalidField, "field \"\(m.key)\" is given both in the query string and in the body", pointer: "/" + m.key)
+            }
             fields.append(m.key, m.value)
         }
         return fields

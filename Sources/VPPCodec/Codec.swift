@@ -49,6 +49,7 @@ public struct CodecError: Error, Sendable, Equatable, CustomStringConvertible {
         case badHex = "bad-hex"
         case wrongLength = "wrong-length"
         case unknownField = "unknown-field"
+        case duplicateField = "duplicate-field"
         case unknownMessage = "unknown-message"
         case crcMismatch = "crc-mismatch"
         case truncated

@@ -31,10 +31,10 @@ struct BinaryEncoder: ~Copyable {
         }
     }
 
-    /// Finds, for each field, the first member naming it (what `object[name]` returns) in one
-    /// pass over the members: the next member usually names the next field, so one
+    /// Finds, for each field, the member naming it in one pass over the members: the next member usually names the next field, so one
     /// comparison per member is the common cost. Fails on the first member (in document
-    /// order) that names no field, except `_msgname` and `_crc` at the top level.
+    /// order) that names no field, except `_msgname` and `_crc` at the top level, or names
+    /// a field a second time.
     /// `memberOf[f]` is the member's value token for the first field `f` of each name
     /// (`StructPlan.firstOfName`).
     private func match(_ object: Value, to plan: StructPlan, topLevel: Bool,
@@ -57,7 +57,12 @@ struct BinaryEncoder: ~Copyable {
             } else {
                 throw CodecError(.unknownField, path: "", reason: "unknown field; \(plan.name) has \(plan.fields.filter(\.visible).map(\.name).joined(separator: ", "))").under(key.text)
             }
-            if memberOf[f] < 0 { memberOf[f] = k + 1 }
+            // A repeated key is refused: JSON readers disagree on which one counts (Python and
+            // JavaScript take the last), so a proxy and the gateway could act on different values.
+            guard memberOf[f] < 0 else {
+                throw CodecError(.duplicateField, path: "", reason: "the field is given more than once").under(key.text)
+            }
+            memberOf[f] = k + 1
             k = object.at(k + 1).next
         }
     }

@@ -345,6 +345,10 @@ import VPPTestSupport
             bad("POST", flags, #"{"_crc":"00000000","sw_if_index":1}"#, "/_crc", message: m),
             bad("POST", flags + "?sw_if_index=abc", #"{"flags":1}"#, "/sw_if_index", message: m),
             bad("POST", flags + "?nope=1", "{}", "/nope", message: m),
+            // A repeated key, or a field in both the query and the body: which one was meant?
+            bad("POST", flags, #"{"sw_if_index":1,"flags":[],"sw_if_index":99}"#, "/sw_if_index", message: m),
+            bad("POST", dump, #"{"sw_if_index":1,"name_filter_valid":true,"name_filter_valid":false}"#, "/name_filter_valid", message: "sw_interface_dump"),
+            bad("POST", flags + "?sw_if_index=99", #"{"sw_if_index":1}"#, "/sw_if_index", message: m),
             // Request/reply: addresses and prefixes.
             bad("POST", address, #"{"sw_if_index":1,"is_add":true,"prefix":"10.0.0.1/33"}"#, "/prefix", message: "sw_interface_add_del_address"),
             bad("POST", address, #"{"sw_if_index":1,"is_add":true,"prefix":"300.1.1.1/24"}"#, "/prefix", message: "sw_interface_add_del_address"),

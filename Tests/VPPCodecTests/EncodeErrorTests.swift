@@ -76,6 +76,13 @@ import VPPSchema
         #expect(e.reason.contains("63"))
     }
 
+    @Test func aFieldGivenTwiceIsRejectedAtAnyDepth() throws {
+        let top = try encodeError(#"{"_msgname":"sw_interface_set_flags","sw_if_index":1,"sw_if_index":99}"#)
+        #expect(top.kind == .duplicateField && top.path == "/sw_if_index")
+        let nested = try encodeError(#"{"_msgname":"ip_route_add_del","route":{"table_id":1,"prefix":"10.0.0.0/8","table_id":2}}"#)
+        #expect(nested.kind == .duplicateField && nested.path == "/route/table_id")
+    }
+
     @Test func badHexAndWrongByteCountsAreRejected() throws {
         let key = "000102030405060708090a0b0c0d0e0f10111213"
         let cases: [(String, CodecError.Kind)] = [
