@@ -41,8 +41,9 @@ extension Gateway {
         guard let session = client.session else {
             throw Problem(.vppNotConnected, "decoding by message id needs the connected VPP's message table; pass ?message=NAME to decode offline")
         }
-        let messages = SocketFrames.split(body) ?? [body]
-        return jsonArray(messages.enumerated().map { i, bytes in
+        let frames = SocketFrames.split(body)
+        let messages = frames?.payloads ?? [body]
+        var items: [(Result<DecodedMessage, CodecError>, Int, UInt16?, String?)] = messages.enumerated().map { i, bytes in
             guard bytes.count >= 2 else {
                 return (.failure(CodecError(.truncated, path: "", reason: "shorter than a message id")), i, nil, nil)
             }
@@ -51,7 +52,11 @@ extension Gateway {
                 return (.failure(CodecError(.unknownMessage, path: "", reason: "message id \(id) is not in the connected VPP's table")), i, id, nil)
             }
             return (Result { () throws(CodecError) -> DecodedMessage in try session.codec.decode(bytes, as: name) }, i, id, name)
-        })
+        }
+        if let tail = frames?.truncatedTail {
+            items.append((.failure(CodecError(.truncated, path: "", reason: tail)), messages.count, nil, nil))
+        }
+        return jsonArray(items)
     }
 
     private func jsonArray(_ items: [(Result<DecodedMessage, CodecError>, Int, UInt16?, String?)]) -> HTTPResponse {
@@ -110,18 +115,35 @@ extension Gateway {
 /// Splits bytes captured from VPP's API socket into messages: each has a 16-byte header
 /// whose bytes 8–11 are the big-endian payload length (socket_api.c; the rest of the header
 /// is not meaningful, notes §1.2).
-enum SocketFrames {
-    /// The payloads, or nil when the bytes are not a whole number of frames.
-    static func split(_ bytes: [UInt8]) -> [[UInt8]]? {
+struct SocketFrames {
+    /// The messages of the whole frames.
+    let payloads: [[UInt8]]
+    /// Why the capture ends inside a frame, when it does.
+    let truncatedTail: String?
+
+    /// The frames, or nil when the bytes are not frames: not a whole number of them, except
+    /// that a capture cut short after at least two whole frames keeps those (one frame and
+    /// a fragment is too likely to be a single raw message that only looks framed).
+    static func split(_ bytes: [UInt8]) -> SocketFrames? {
         var out: [[UInt8]] = []
         var offset = 0
+        var tail: String?
         while offset < bytes.count {
-            guard bytes.count - offset >= 16 else { return nil }
+            let left = bytes.count - offset
+            guard left >= 16 else {
+                tail = "the capture ends inside a frame header (\(left) of 16 bytes)"
+                break
+            }
             let length = Int(bytes[offset + 8]) << 24 | Int(bytes[offset + 9]) << 16 | Int(bytes[offset + 10]) << 8 | Int(bytes[offset + 11])
-            guard length >= 2, length <= bytes.count - offset - 16 else { return nil }
+            guard length >= 2 else { return nil }
+            guard length <= left - 16 else {
+                tail = "the capture ends inside a frame (\(left - 16) of its \(length) bytes)"
+                break
+            }
             out.append(Array(bytes[offset + 16..<offset + 16 + length]))
             offset += 16 + length
         }
-        return out.isEmpty ? nil : out
+        guard !out.isEmpty, tail == nil || out.count >= 2 else { return nil }
+        return SocketFrames(payloads: out, truncatedTail: tail)
     }
 }

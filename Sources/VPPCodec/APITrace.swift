@@ -20,8 +20,12 @@ public struct APITrace: Sendable {
     public let messageTable: [UInt16: String]
     /// The raw records in file order.
     public let records: [[UInt8]]
+    /// Why the file ends inside a record (a copy cut short, a trace still being written):
+    /// the whole records before it are kept, nil when the file ends between records.
+    public let truncatedTail: CodecError?
 
-    /// Reads a trace file; a truncated or inconsistent file is an error, never a crash.
+    /// Reads a trace file; an inconsistent header or table is an error, never a crash, and a
+    /// file cut inside a record keeps the records before the cut (`truncatedTail`).
     public static func parse(_ bytes: [UInt8]) throws(CodecError) -> APITrace {
         var r = TraceReader(bytes: bytes)
         let nitems = try r.u32BE("header.nitems")
@@ -44,11 +48,18 @@ public struct APITrace: Sendable {
             messageTable[UInt16(id)] = String(decoding: name, as: UTF8.self)
         }
         var records: [[UInt8]] = []
+        var tail: CodecError?
         while r.offset < bytes.count {
-            let length = Int(try r.u32BE("record[\(records.count)].length"))
-            records.append(try r.bytes(length, "record[\(records.count)]"))
+            do throws(CodecError) {
+                let length = Int(try r.u32BE("record[\(records.count)].length"))
+                records.append(try r.bytes(length, "record[\(records.count)]"))
+            } catch {
+                tail = error
+                break
+            }
         }
-        return APITrace(wrapped: wrapped, declaredCount: Int(nitems), messageTable: messageTable, records: records)
+        return APITrace(wrapped: wrapped, declaredCount: Int(nitems), messageTable: messageTable, records: records,
+                        truncatedTail: tail)
     }
 
     /// Quick check used to tell a trace file from a stream of socket frames.
@@ -75,8 +86,9 @@ extension Codec {
     /// Decodes every record of a trace through the trace's own message table. A message whose
     /// `name_crc` the schema lacks is an error for that record only (a CRC mismatch is named as
     /// such: the layouts differ, so guessing would mislead).
+    /// A truncated tail (`APITrace.truncatedTail`) becomes a last entry carrying its error.
     public func decode(trace: APITrace) -> [TraceEntry] {
-        trace.records.enumerated().map { i, record in
+        var entries = trace.records.enumerated().map { i, record in
             guard record.count >= 2 else {
                 return TraceEntry(index: i, messageID: nil, nameCRC: nil,
                                   result: .failure(CodecError(.truncated, path: "", reason: "record \(i) is shorter than a message id")))
@@ -88,6 +100,10 @@ extension Codec {
             }
             return TraceEntry(index: i, messageID: id, nameCRC: nameCRC, result: decode(record, nameCRC: nameCRC))
         }
+        if let tail = trace.truncatedTail {
+            entries.append(TraceEntry(index: trace.records.count, messageID: nil, nameCRC: nil, result: .failure(tail)))
+        }
+        return entries
     }
 
     /// Decodes bytes as the message VPP's table calls `name_crc`.

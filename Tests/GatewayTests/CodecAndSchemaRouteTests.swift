@@ -34,6 +34,17 @@ import VPPTestSupport
             }
             let items = try #require(try JSONParser.parse(byID.body).arrayValue)
             #expect(items.map { $0["_msgname"] } == [.string("control_ping_reply"), .string("show_version")])
+            // A capture cut inside a third frame keeps the two whole ones and says where it ends.
+            let cut = framed + framed.prefix(20)
+            let partial = try await offload {
+                try RawHTTPConnection(port: port).request("POST", "/v1/decode", body: cut)
+            }
+            #expect(partial.status == 200)
+            let kept = try #require(try JSONParser.parse(partial.body).arrayValue)
+            #expect(kept.count == 3)
+            #expect(kept.prefix(2).map { $0["_msgname"] } == [.string("control_ping_reply"), .string("show_version")])
+            #expect(kept.last?["_error"]?["kind"] == .string("truncated"))
+            #expect(kept.last?["_error"]?["index"]?.numberValue?.int64Value == 2)
             let bad = try await offload {
                 try RawHTTPConnection(port: port).request("POST", "/v1/decode?message=control_ping_reply", body: [1, 1, 0])
             }

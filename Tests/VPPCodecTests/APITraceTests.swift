@@ -75,15 +75,30 @@ struct TraceWriter {
         w.table = [(23, "control_ping_51077d14")]
         w.records = [[0, 23, 0, 0, 0, 1, 0, 0, 0, 9]]
         let full = w.bytes()
-        for cut in 0..<full.count where cut != full.count - 10 - 4 {
+        let recordStart = full.count - 10 - 4
+        for cut in 0..<full.count {
             do {
                 let t = try APITrace.parse(Array(full.prefix(cut)))
-                // A cut exactly between records is a valid, shorter trace.
-                #expect(t.records.count < 1 || cut == full.count)
+                // Past the table: no whole record, and a tail error unless the cut is exactly
+                // between records (a valid, shorter trace).
+                #expect(cut >= recordStart && t.records.isEmpty, "cut \(cut)")
+                #expect((t.truncatedTail == nil) == (cut == recordStart), "cut \(cut)")
+                if let tail = t.truncatedTail { #expect(tail.kind == .truncated) }
             } catch {
+                #expect(cut < recordStart, "cut \(cut): \(error)")
                 #expect(error.kind == .truncated || error.kind == .badLength, "cut \(cut): \(error)")
             }
         }
+        // Records before a cut are kept and decoded; the cut is one last error entry.
+        w.records = [[0, 23, 0, 0, 0, 1, 0, 0, 0, 9], [0, 23, 0, 0, 0, 1, 0, 0, 0, 10]]
+        let two = w.bytes()
+        let cutShort = try APITrace.parse(Array(two.dropLast(3)))
+        #expect(cutShort.records.count == 1)
+        let codec = try #require(Fixtures.codec)
+        let entries = codec.decode(trace: cutShort)
+        #expect(entries.count == 2)
+        if case .success(let d) = entries[0].result { #expect(d.message.name == "control_ping") } else { Issue.record("first record lost") }
+        if case .failure(let e) = entries[1].result { #expect(e.kind == .truncated && e.reason.contains("record[1]")) } else { Issue.record("no tail error") }
         #expect(APITrace.looksLikeTrace(full))
         #expect(!APITrace.looksLikeTrace([0, 23, 0, 0]))
     }
