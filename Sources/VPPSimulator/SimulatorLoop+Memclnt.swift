@@ -49,6 +49,7 @@ extension SimulatorLoop {
             return
         }
         requester.releaseDelayed(now: UInt64.max)
+        flushCounts()
         _ = requester.flush()
         remove(requester)
         if let other = connections[target], other !== requester { remove(other) }

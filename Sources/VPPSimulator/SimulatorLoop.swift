@@ -198,7 +198,9 @@ final class SimulatorLoop {
         return c
     }
 
-    private func flushCounts() {
+    /// Publishes the received-message counts of the batch so far (at the end of each batch,
+    /// and before any reply leaves early, so a client that got the reply sees the count).
+    func flushCounts() {
         var batch: [String: Int] = [:]
         for (id, n) in receivedByID.enumerated() where n > 0 {
             batch[table.name(of: UInt16(id)) ?? "?", default: 0] += n
