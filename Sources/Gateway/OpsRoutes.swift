@@ -11,9 +11,7 @@ extension Gateway {
     /// `GET /readyz`: 200 when connected to VPP, else 503 (for Kubernetes readiness).
     func readiness() throws(Problem) -> HTTPResponse {
         guard let session = client.session else {
-            var p = Problem(.vppNotConnected, "not connected to VPP at \(configuration.client.socketPath) (\(client.connectionState))")
-            p.headers = [("Retry-After", "1")]
-            throw p
+            throw Problem(.vppNotConnected, "not connected to VPP at \(configuration.client.socketPath) (\(client.connectionState))")
         }
         let body = "{\"status\":\"ready\",\"vpe_pid\":\(session.vpePID),\"messages\":\(session.messageCount),\"unavailable\":\(session.availability.missing.count + session.availability.mismatched.count)}"
         return HTTPResponse(status: 200, contentType: "application/json", body: body)

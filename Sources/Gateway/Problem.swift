@@ -87,11 +87,17 @@ public struct Problem: Error, Sendable {
     /// Headers to add (e.g. `Allow` for 405, `Retry-After` for 503).
     public var headers: [(name: String, value: String)] = []
 
-    /// Creates a problem.
+    /// Creates a problem. A 503 (VPP away) and a 429 (subscriber limits) say when to try
+    /// again (`Retry-After`), as clients and proxies expect of both.
     public init(_ kind: Kind, _ detail: String, pointer: String? = nil) {
         self.kind = kind
         self.detail = detail
         self.pointer = pointer
+        switch kind {
+        case .vppNotConnected: headers = [("Retry-After", "1")]
+        case .tooManySubscribers: headers = [("Retry-After", "5")]
+        default: break
+        }
     }
 
     /// A codec error on input: malformed JSON or a field that does not fit the schema.
@@ -114,7 +120,6 @@ public struct Problem: Error, Sendable {
             self.reply = reply.json
         case .notConnected, .disconnected, .overloaded, .shutdown, .connectFailed:
             self.init(.vppNotConnected, error.description)
-            headers = [("Retry-After", "1")]
         case .timeout:
             self.init(.vppTimeout, error.description)
         case .messageUnavailable(let name, let reason):

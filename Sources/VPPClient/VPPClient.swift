@@ -24,6 +24,18 @@ public enum VPPConnectionState: Sendable {
     }
 }
 
+extension VPPConnectionState: CustomStringConvertible {
+    /// A phrase for logs and readiness answers ("connecting, attempt 3", "disconnected: …").
+    public var description: String {
+        switch self {
+        case .idle: "not started"
+        case .connecting(let attempt): "connecting, attempt \(attempt)"
+        case .connected(let session): "connected to VPP pid \(session.vpePID)"
+        case .disconnected(let reason): "disconnected: \(reason)"
+        }
+    }
+}
+
 /// A client of VPP's binary API over its Unix socket, shared by any number of concurrent
 /// callers.
 ///
