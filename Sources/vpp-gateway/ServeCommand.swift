@@ -173,7 +173,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         Self.printBanner(host: config.http.host, port: bound, tls: config.http.tls != nil,
-                         simulated: settings.simulate, socket: config.client.socketPath)
+                         simulated: settings.simulate, socket: config.client.socketPath, access: config.access)
         await Self.waitForTerminationSignal(onReload: {
             do { try gateway.reloadAccess() } catch { logger.error("token reload failed, old tokens stay: \(error)") }
         })
@@ -198,20 +198,32 @@ struct ServeCommand: AsyncParsableCommand {
         return (String(text[..<colon]), port)
     }
 
-    static func printBanner(host: String, port: UInt16, tls: Bool, simulated: Bool, socket: String) {
+    /// The start-up examples: only calls the message policy lets through, and with a bearer
+    /// token when tokens are required, so that every printed command works as printed.
+    static func printBanner(host: String, port: UInt16, tls: Bool, simulated: Bool, socket: String,
+                            access: AccessConfiguration) {
         let base = "\(tls ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        let auth = access.tokens == nil ? "" : " -H \"Authorization: Bearer $TOKEN\""
+        func allowed(_ name: String, isRead: Bool) -> Bool { access.policy.refusal(name, isRead: isRead) == nil }
+        var lines: [String] = []
+        if allowed("show_version", isRead: true) { lines.append("curl -s\(auth) \(base)/v1/show_version") }
+        if allowed("sw_interface_dump", isRead: true) { lines.append("curl -s\(auth) \(base)/v1/sw_interface_dump") }
+        if allowed("sw_interface_set_flags", isRead: false) {
+            lines.append("curl -s\(auth) -X POST \(base)/v1/sw_interface_set_flags -d '{\"sw_if_index\":1,\"flags\":[\"IF_STATUS_API_FLAG_ADMIN_UP\"]}'")
+        }
+        if allowed("cli_inband", isRead: false) {
+            lines.append("curl -s\(auth) -X POST \(base)/v1/cli_inband -d '{\"cmd\":\"show interface\"}'")
+        }
+        if allowed("sw_interface_event", isRead: true) { lines.append("curl -N\(auth) \(base)/v1/events/sw_interface_event") }
+        lines.append("curl -s\(auth) \(base)/openapi.json | head -c 300")
+        let note = access.tokens == nil ? "" : "\n  (TOKEN: a bearer token of the tokens file; `vpp-gateway token` makes one)\n"
         // Written straight to the descriptor: `print` goes through stdio, which holds a
         // pipe's output (docker logs, journald, `| tee`) in its buffer until exit.
         let banner = """
             VPPGateway listening on \(base)\(simulated ? "  (VPP simulator at \(socket))" : "  (VPP socket \(socket))")
 
-              curl -s \(base)/v1/show_version
-              curl -s \(base)/v1/sw_interface_dump
-              curl -s -X POST \(base)/v1/sw_interface_set_flags -d '{"sw_if_index":1,"flags":["IF_STATUS_API_FLAG_ADMIN_UP"]}'
-              curl -s -X POST \(base)/v1/cli_inband -d '{"cmd":"show interface"}'
-              curl -N \(base)/v1/events/sw_interface_event
-              curl -s \(base)/openapi.json | head -c 300
-
+            \(lines.map { "  " + $0 }.joined(separator: "\n"))
+            \(note)
             Ctrl-C to stop.
 
             """

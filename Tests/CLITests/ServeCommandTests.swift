@@ -168,6 +168,8 @@ import VPPTestSupport
         #expect(!fired, "the banner reached the pipe only when the process ended")
         #expect(banner.contains("VPPGateway listening on http://127.0.0.1:\(port)"))
         #expect(banner.contains("curl -N http://127.0.0.1:\(port)/v1/events/sw_interface_event"))
+        // Only commands that work as printed: cli_inband is refused unless allowed.
+        #expect(!banner.contains("/v1/cli_inband"))
     }
 
     @Test func aVPPSocketThatCannotBeReachedIsAWarningAtTheDefaultLogLevel() async throws {
