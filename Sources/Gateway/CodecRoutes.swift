@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import VPPClient
 import VPPCodec
 import VPPJSON
 
@@ -83,7 +84,9 @@ extension Gateway {
     }
 
     /// `POST /v1/encode/{message}`: JSON → the message's bytes (`application/octet-stream`,
-    /// or lowercase hex with `?format=hex`). The id is the connected VPP's, or `?msg_id=`.
+    /// or lowercase hex with `?format=hex`). The id is `?msg_id=`, else the connected VPP's,
+    /// else memclnt's fixed one; any other message needs one of the first two (VPP assigns
+    /// module ids at start), rather than bytes with a made-up id.
     func encode(_ name: String, _ request: HTTPRequest) throws(Problem) -> HTTPResponse {
         let codec = try requireCodec()
         guard codec.schema.message(name) != nil else {
@@ -94,7 +97,16 @@ extension Gateway {
             guard let v = T(text) else { throw Problem(.invalidField, "query parameter \(key) must be an integer in range", pointer: "/" + key) }
             return v
         }
-        let id = try number("msg_id", UInt16.self) ?? client.session?.messageID(of: name) ?? 0
+        let format = request.queryValue("format") ?? "binary"
+        guard format == "hex" || format == "binary" else {
+            throw Problem(.invalidField, "query parameter format must be hex or binary, got \"\(format.prefix(40))\"", pointer: "/format")
+        }
+        guard let id = try number("msg_id", UInt16.self) ?? client.session?.messageID(of: name) ?? VPPClient.fixedMessageID(of: name) else {
+            if client.session != nil {
+                throw Problem(.messageUnavailable, "\(name) is not offered by the connected VPP, so it has no id there; pass ?msg_id=N to encode it anyway")
+            }
+            throw Problem(.vppNotConnected, "\(name)'s message id is assigned by the running VPP, which is not connected; pass ?msg_id=N to encode offline")
+        }
         let header = MessageHeader(messageID: id, clientIndex: try number("client_index", UInt32.self),
                                    context: try number("context", UInt32.self))
         let bytes: [UInt8]
@@ -103,7 +115,7 @@ extension Gateway {
         } catch {
             throw Problem(input: error)
         }
-        if request.queryValue("format") == "hex" {
+        if format == "hex" {
             let hex = bytes.map { String(format: "%02x", $0) }.joined()
             return HTTPResponse(status: 200, contentType: "text/plain", body: hex + "\n", headers: [("X-VPP-Msg-Id", String(id))])
         }

@@ -24,6 +24,12 @@ public enum VPPConnectionState: Sendable {
     }
 }
 
+extension VPPClient {
+    /// The id of a memclnt message (1–28, the same in every VPP); nil for any other message,
+    /// whose id each VPP assigns when it starts (notes §1.4).
+    public static func fixedMessageID(of name: String) -> UInt16? { Memclnt.fixedIDs[name] }
+}
+
 extension VPPConnectionState: CustomStringConvertible {
     /// A phrase for logs and readiness answers ("connecting, attempt 3", "disconnected: …").
     public var description: String {

@@ -292,16 +292,39 @@ enum FixedComponents {
                 errorCodes: [400, 401, 403, 404, 413]))])),
             ("/v1/encode/{message}", object([("post", operation(
                 "gateway_encode", summary: "Encode a message's JSON to its binary form",
-                description: "The body is the message's JSON (as for its POST operation: missing fields take their defaults); the answer is the binary message starting with its 2-byte _vl_msg_id.",
-                parameters: [object([
-                    ("name", str("message")), ("in", str("path")), ("required", .bool(true)),
-                    ("description", str("The message name.")), ("schema", object([("type", str("string"))])),
-                ])],
+                description: "The body is the message's JSON (as for its POST operation: missing fields take their defaults); the answer is the binary message starting with its 2-byte _vl_msg_id: `msg_id`, else the connected VPP's id, else memclnt's fixed one (other ids exist only on a running VPP).",
+                parameters: [
+                    object([
+                        ("name", str("message")), ("in", str("path")), ("required", .bool(true)),
+                        ("description", str("The message name.")), ("schema", object([("type", str("string"))])),
+                    ]),
+                    object([
+                        ("name", str("format")), ("in", str("query")), ("required", .bool(false)),
+                        ("description", str("`binary` (default) or `hex`: lowercase hex and a newline, as text/plain.")),
+                        ("schema", object([("type", str("string")), ("enum", .array([str("binary"), str("hex")]))])),
+                    ]),
+                    object([
+                        ("name", str("msg_id")), ("in", str("query")), ("required", .bool(false)),
+                        ("description", str("The _vl_msg_id to write.")),
+                        ("schema", object([("type", str("integer")), ("minimum", .number(JSONNumber(integer: 0))), ("maximum", .number(JSONNumber(integer: 65535)))])),
+                    ]),
+                    object([
+                        ("name", str("context")), ("in", str("query")), ("required", .bool(false)),
+                        ("description", str("The context to write, where the message has one.")),
+                        ("schema", object([("type", str("integer")), ("minimum", .number(JSONNumber(integer: 0))), ("maximum", .number(JSONNumber(integer: 4294967295)))])),
+                    ]),
+                    object([
+                        ("name", str("client_index")), ("in", str("query")), ("required", .bool(false)),
+                        ("description", str("The client_index to write, where the message has one.")),
+                        ("schema", object([("type", str("integer")), ("minimum", .number(JSONNumber(integer: 0))), ("maximum", .number(JSONNumber(integer: 4294967295)))])),
+                    ]),
+                ],
                 requestBody: object([("required", .bool(false)),
                                      ("content", object([("application/json", object([("schema", ref("MessageInput"))]))]))]),
-                success: object([("description", str("The binary message.")),
-                                 ("content", object([("application/octet-stream", object([("schema", binary)]))]))]),
-                errorCodes: [400, 401, 403, 404, 413]))])),
+                success: object([("description", str("The binary message (or its hex with format=hex).")),
+                                 ("content", object([("application/octet-stream", object([("schema", binary)])),
+                                                     ("text/plain", object([("schema", object([("type", str("string")), ("pattern", str("^([0-9a-f]{2})+\\n$"))]))]))]))]),
+                errorCodes: [400, 401, 403, 404, 413, 501, 503]))])),
             ("/v1/schema", object([("get", operation(
                 "gateway_schema", summary: "The loaded schema",
                 success: json("Messages, types and modules.", ref("SchemaIndex")), errorCodes: [401, 403]))])),

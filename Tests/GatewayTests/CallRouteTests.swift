@@ -142,6 +142,12 @@ import VPPTestSupport
         #expect(try await h.get("/healthz").status == 200)
         // Offline routes keep working from the known schema.
         #expect(try await h.get("/v1/schema/show_version").status == 200)
+        // Encoding offline: memclnt ids are fixed, other ids exist only on a running VPP.
+        let ping = try await h.post("/v1/encode/control_ping?format=hex", "{}")
+        #expect(ping.status == 200 && ping.text.hasPrefix("0017"))
+        let flags = try await h.post("/v1/encode/sw_interface_set_flags", #"{"sw_if_index":1}"#)
+        #expect(flags.status == 503 && flags.text.contains("msg_id"))
+        #expect(try await h.post("/v1/encode/sw_interface_set_flags?msg_id=600", #"{"sw_if_index":1}"#).status == 200)
         await h.stop()
     }
 
