@@ -63,7 +63,7 @@ extension Gateway {
         _ = writer.tryWrite(Array("retry: 2000\n: subscribed to \(names.joined(separator: ", "))\n\n".utf8))
         let id: Int
         do throws(EventHubError) {
-            id = try await hub.subscribe(selectors, lastEventID: lastEventID, sink: sink)
+            id = try await hub.subscribe(selectors, lastEventID: lastEventID, sink: sink, offlineCodec: codec)
         } catch {
             writer.finish()
             throw Problem(hub: error)

@@ -101,6 +101,15 @@ public enum VPPError: Error, Sendable, CustomStringConvertible {
     /// One connection attempt failed.
     case connectFailed(String)
 
+    /// True when the call failed because the connection to VPP is not there (not connected,
+    /// lost mid-call, a failed attempt): what a reconnect cures, unlike VPP's own answers.
+    public var isConnectionLoss: Bool {
+        switch self {
+        case .notConnected, .disconnected, .connectFailed: true
+        default: false
+        }
+    }
+
     /// VPP's error name for a `.retval` error (`INVALID_SW_IF_INDEX`), nil otherwise.
     public var errorCode: VPPErrorCode? {
         if case .retval(let code, _, _) = self { return VPPErrorCode.lookup(code) }

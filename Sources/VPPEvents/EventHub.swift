@@ -103,17 +103,24 @@ public actor EventHub {
     /// Subscribes `sink` to the selected events, registering with VPP where no registration
     /// with those arguments exists yet. Replays events after `lastEventID` from the ring (or
     /// reports a gap). Returns the subscriber id for `unsubscribe`.
+    ///
+    /// While VPP is away, a subscription made with `offlineCodec` (the schema known without
+    /// VPP) is accepted: the stream opens with `vpp-disconnected`, and the registration is
+    /// made when VPP connects (then `vpp-connected`). A browser's EventSource gives up for
+    /// good on any answer but 200, so refusing would lose a dashboard opened during a VPP
+    /// restart.
     public func subscribe(_ selectors: [EventSelector], lastEventID: UInt64? = nil,
-                          sink: any EventSink) async throws(EventHubError) -> Int {
+                          sink: any EventSink, offlineCodec: Codec? = nil) async throws(EventHubError) -> Int {
         guard !shuttingDown else { throw .shuttingDown }
         if configuration.maxSubscribers > 0, subscribers.count >= configuration.maxSubscribers {
             throw .tooManySubscribers(limit: configuration.maxSubscribers)
         }
-        guard let session = client.session else { throw .registrationFailed(.notConnected) }
+        let session = client.session
+        guard let codec = session?.codec ?? offlineCodec else { throw .registrationFailed(.notConnected) }
         var selections: [(key: RegistrationKey, event: String, filter: EventFilter)] = []
         var plans: [RegistrationKey: RegistrationPlan] = [:]
         for selector in selectors {
-            let plan = try RegistrationPlan(selector, codec: session.codec)
+            let plan = try RegistrationPlan(selector, codec: codec)
             let shared = plans[plan.key] ?? registrations[plan.key]?.plan ?? plan
             plans[plan.key] = shared
             var filters = plan.impliedFilters
@@ -131,14 +138,20 @@ public actor EventHub {
             r.subscribers.insert(id)
             r.lingerGeneration += 1
         }
-        do throws(EventHubError) {
-            for key in plans.keys {
-                guard let r = registrations[key] else { continue }
-                try await ensureRegistered(r)
+        if session != nil {
+            do throws(EventHubError) {
+                for key in plans.keys {
+                    guard let r = registrations[key] else { continue }
+                    try await ensureRegistered(r)
+                }
+            } catch {
+                for key in plans.keys { release(subscriber: id, from: key) }
+                throw error
             }
-        } catch {
-            for key in plans.keys { release(subscriber: id, from: key) }
-            throw error
+        } else {
+            // Registered by `connectionChanged(.connected)`: the session is published before
+            // that state is, so it has not been handled yet.
+            for event in Set(plans.values.flatMap(\.events)) { startIngest(event) }
         }
         guard !sink.isClosed else {
             for key in plans.keys { release(subscriber: id, from: key) }
@@ -147,6 +160,9 @@ public actor EventHub {
         let subscriber = Subscriber(sink: sink, selections: selections)
         if let lastEventID { replay(after: lastEventID, to: subscriber) }
         subscribers[id] = subscriber
+        if session == nil {
+            _ = sink.offer(.control(.vppDisconnected(reason: "VPP is not connected; events follow when it is")))
+        }
         return id
     }
 
@@ -311,6 +327,11 @@ public actor EventHub {
                     try await ensureRegistered(r)
                     for id in r.subscribers { _ = subscribers[id]?.sink.offer(.control(.vppConnected)) }
                 } catch {
+                    if case .registrationFailed(let vpp) = error, vpp.isConnectionLoss {
+                        // VPP went away again before answering: the next `.connected` retries.
+                        logger.debug("re-registration interrupted: \(error)", metadata: ["registration": "\(r.key)"])
+                        continue
+                    }
                     logger.warning("re-registration failed: \(error)", metadata: ["registration": "\(r.key)"])
                     endStreams(of: r, telling: .registrationFailed(reason: "\(error)"))
                 }

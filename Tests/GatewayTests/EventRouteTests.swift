@@ -170,6 +170,36 @@ import VPPTestSupport
         }
     }
 
+    /// A browser's EventSource gives up for good on any answer but 200: a stream opened
+    /// while VPP is away is accepted, says so, and starts when VPP comes.
+    @Test func aStreamOpenedWhileVPPIsAwayStartsWhenVPPConnects() async throws {
+        try await GatewayHarness.run(interfaces: 2, configure: Self.fast) { h in
+            await h.simulator.stop()
+            try await h.waitUntil("disconnected") { h.gateway.client.session == nil }
+            let s = try await h.events("/v1/events/sw_interface_event")
+            #expect(s.status == 200)
+            #expect(try await s.next().event == "vpp-disconnected")
+            let filtered = try await h.events("/v1/events/sw_interface_event?sw_if_index=2")
+            #expect(filtered.status == 200)
+            // Arguments and filters are still checked against the known schema.
+            #expect(try await h.get("/v1/events/sw_interface_event?nope=1").status == 400)
+            let again = try VPPSimulator(configuration: SimulatorConfiguration(socketPath: h.directory + "/api.sock", interfaces: 2),
+                                         logger: GatewayHarness.quietLogger)
+            try again.start()
+            #expect(try await s.next().event == "vpp-connected")
+            #expect(try await filtered.next(2).map(\.event) == ["vpp-disconnected", "vpp-connected"])
+            #expect(again.receivedCount("want_interface_events") == 1, "one registration for both streams")
+            again.setLinkState(swIfIndex: 2, up: true)
+            let e = try await s.next()
+            #expect(e.event == "sw_interface_event")
+            #expect(e.json?["sw_if_index"]?.numberValue?.int64Value == 2)
+            #expect(try await filtered.next().json?["sw_if_index"]?.numberValue?.int64Value == 2)
+            s.close()
+            filtered.close()
+            await again.stop()
+        }
+    }
+
     @Test func aRegistrationVPPRefusesAfterAReconnectEndsTheStreamWithTheReason() async throws {
         try await GatewayHarness.run(interfaces: 2, configure: {
             Self.fast(&$0)
