@@ -8,10 +8,17 @@ extension Gateway {
         HTTPResponse(status: 200, contentType: "application/json", body: "{\"status\":\"ok\"}")
     }
 
-    /// `GET /readyz`: 200 when connected to VPP, else 503 (for Kubernetes readiness).
+    /// `GET /readyz`: 200 when connected to VPP and VPP answers, else 503 (for Kubernetes
+    /// readiness). A VPP that has not answered a liveness ping for a call timeout is not
+    /// ready: every call would end in 504 meanwhile, although the connection is kept until
+    /// the liveness rule gives up on it.
     func readiness() throws(Problem) -> HTTPResponse {
         guard let session = client.session else {
             throw Problem(.vppNotConnected, "not connected to VPP at \(configuration.client.socketPath) (\(client.connectionState))")
+        }
+        if let silence = client.unresponsiveFor, silence >= configuration.client.callTimeout {
+            let seconds = Double(silence.components.seconds) + Double(silence.components.attoseconds) / 1e18
+            throw Problem(.vppNotConnected, "VPP at \(configuration.client.socketPath) has not answered for \(String(format: "%.1f", seconds)) s (busy or hung; calls time out)")
         }
         let body = "{\"status\":\"ready\",\"vpe_pid\":\(session.vpePID),\"messages\":\(session.messageCount),\"unavailable\":\(session.availability.missing.count + session.availability.mismatched.count)}"
         return HTTPResponse(status: 200, contentType: "application/json", body: body)

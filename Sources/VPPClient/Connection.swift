@@ -455,6 +455,16 @@ final class Connection: Sendable, TransportDelegate {
         }
     }
 
+    /// Silence since an unanswered liveness ping was sent (nil when none is outstanding or
+    /// bytes arrived after it).
+    var unresponsiveFor: Duration? {
+        guard let ping = liveness.withLock({ $0 }) else { return nil }
+        let last = transport.lastReceive.load(ordering: .relaxed)
+        let now = POSIX.now()
+        guard last <= ping.sentAt, now > ping.sentAt else { return nil }
+        return .nanoseconds(Int64(min(now - ping.sentAt, UInt64(Int64.max))))
+    }
+
     private func sendPing(_ session: VPPSession, context ctx: UInt32) {
         let bytes = Handshake.headerOnly(id: session.table.controlPingID, clientIndex: session.clientIndex, context: ctx)
         let expected = session.vpePID

@@ -275,6 +275,11 @@ public final class VPPClient: Sendable {
     /// Calls waiting for VPP right now (for metrics).
     public var inFlightCount: Int { state.withLock { $0.connection }?.pending.count ?? 0 }
 
+    /// How long VPP has sent nothing at all since a liveness ping went out unanswered; nil
+    /// while it answers. A hung VPP shows here long before the liveness rule gives up on
+    /// the connection (`LivenessPolicy.deadAfterSilence`), so readiness can tell at once.
+    public var unresponsiveFor: Duration? { state.withLock { $0.connection }?.unresponsiveFor }
+
     func requireConnection() throws(VPPError) -> Connection {
         let (connection, shut) = state.withLock { ($0.connection, $0.isShutdown) }
         if let connection { return connection }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VPPClient
 import VPPJSON
 import VPPTestSupport
 
@@ -149,6 +150,23 @@ import VPPTestSupport
         #expect(flags.status == 503 && flags.text.contains("msg_id"))
         #expect(try await h.post("/v1/encode/sw_interface_set_flags?msg_id=600", #"{"sw_if_index":1}"#).status == 200)
         await h.stop()
+    }
+
+    @Test func aVPPThatStopsAnsweringIsNotReadyLongBeforeTheConnectionIsGivenUp() async throws {
+        try await GatewayHarness.run(configure: {
+            $0.client.callTimeout = .milliseconds(300)
+            $0.client.liveness = LivenessPolicy(idleBeforePing: .milliseconds(100), deadAfterSilence: .seconds(60))
+        }) { h in
+            #expect(try await h.get("/readyz").status == 200)
+            // VPP's main thread stuck (as in a hang, or SIGSTOP): nothing comes back.
+            h.simulator.faults.delayReplies(by: .seconds(4))
+            try await h.waitUntil("not ready") { (try? await h.get("/readyz"))?.status == 503 }
+            let r = try await h.get("/readyz")
+            #expect(r.text.contains("has not answered") && r.header("retry-after") == "1")
+            #expect(h.gateway.client.session != nil, "the connection itself is kept")
+            h.simulator.faults.clear()
+            try await h.waitUntil("ready again", timeout: .seconds(15)) { (try? await h.get("/readyz"))?.status == 200 }
+        }
     }
 
     @Test func dumpsStreamTenThousandInterfacesAsAnArrayOrNDJSON() async throws {
