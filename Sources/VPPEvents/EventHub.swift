@@ -321,11 +321,17 @@ public actor EventHub {
                 }
             }
         case .connected:
+            // Each subscriber hears `vpp-connected` once, after all its registrations are
+            // back (a multiplexed stream spans several).
+            var reconnected: Set<Int> = []
+            defer {
+                for id in reconnected.sorted() { _ = subscribers[id]?.sink.offer(.control(.vppConnected)) }
+            }
             for r in registrations.values where !r.subscribers.isEmpty {
                 guard case .inactive = r.state else { continue }
                 do throws(EventHubError) {
                     try await ensureRegistered(r)
-                    for id in r.subscribers { _ = subscribers[id]?.sink.offer(.control(.vppConnected)) }
+                    reconnected.formUnion(r.subscribers)
                 } catch {
                     if case .registrationFailed(let vpp) = error, vpp.isConnectionLoss {
                         // VPP went away again before answering: the next `.connected` retries.

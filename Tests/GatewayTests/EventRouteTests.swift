@@ -153,6 +153,24 @@ import VPPTestSupport
         }
     }
 
+    @Test func aMultiplexedStreamHearsOfAVPPRestartOnceAcrossItsRegistrations() async throws {
+        try await GatewayHarness.run(interfaces: 2, apiDirectories: [SharedData.api2606], configure: Self.fast) { h in
+            let s = try await h.events("/v1/events?name=sw_interface_event&name=ip_neighbor_event_v2")
+            #expect(s.status == 200)
+            #expect(h.simulator.receivedCount("want_interface_events") == 1)
+            #expect(h.simulator.receivedCount("want_ip_neighbor_events_v2") == 1)
+            h.simulator.restart(reorderModules: false)
+            #expect(try await s.next().event == "vpp-disconnected")
+            #expect(try await s.next().event == "vpp-connected")
+            try await h.waitUntil("both registrations renewed") {
+                h.simulator.receivedCount("want_interface_events") == 2 && h.simulator.receivedCount("want_ip_neighbor_events_v2") == 2
+            }
+            _ = try await h.post("/v1/sw_interface_set_flags", #"{"sw_if_index":1,"flags":1}"#)
+            #expect(try await s.next().event == "sw_interface_event", "no second vpp-connected in between")
+            s.close()
+        }
+    }
+
     @Test func anOutageIsAnnouncedOnceHoweverManyReconnectAttemptsFail() async throws {
         try await GatewayHarness.run(interfaces: 2, configure: Self.fast) { h in
             let s = try await h.events("/v1/events/sw_interface_event")
