@@ -35,8 +35,8 @@ enum FieldInput {
         for (name, value) in query where !ignoring.contains(name) {
             guard let field = fields.first(where: { $0.name == name }), !headerFields.contains(name) else {
                 let known = fields.map(\.name).filter { !headerFields.contains($0) }
-                throw Problem(.invalidField, "unknown query parameter \"\(name)\"; known: \(known.joined(separator: ", "))",
-                              pointer: "/" + name)
+                let hint = known.isEmpty ? "this message takes no fields" : "known: \(known.joined(separator: ", "))"
+                throw Problem(.invalidField, "unknown query parameter \"\(name)\"; \(hint)", pointer: "/" + name)
             }
             let kind = ValueKind(field, schema: schema)
             if seen.contains(name) {
@@ -126,7 +126,7 @@ enum FieldInput {
                 case "true", "1", "yes", "on": return .bool(true)
                 case "false", "0", "no", "off": return .bool(false)
                 default:
-                    throw Problem(.invalidField, "query parameter \"\(name)\": expected true or false, got \"\(text.prefix(60))\"", pointer: "/" + name)
+                    throw Problem(.invalidField, "query parameter \"\(name)\": expected true or false (or 1/0, yes/no, on/off), got \"\(text.prefix(60))\"", pointer: "/" + name)
                 }
             case .text: return .string(text)
             case .plainEnum: return Self.nameOrNumber(text)

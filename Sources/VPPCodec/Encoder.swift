@@ -226,6 +226,10 @@ struct BinaryEncoder: ~Copyable {
             guard bytes.count < n else {
                 throw CodecError(.stringTooLong, path: "", reason: "string of \(bytes.count) bytes is too long: at most \(n - 1) fit in string[\(n)]")
             }
+            // VPP reads a fixed string up to its first NUL: what follows one would be lost.
+            guard !bytes.contains(0) else {
+                throw CodecError(.invalidValue, path: "", reason: "a NUL character would end string[\(n)] there; VPP would not see the rest")
+            }
             out.append(contentsOf: UnsafeRawBufferPointer(bytes))
             out.zeros(n - bytes.count)
             return 0

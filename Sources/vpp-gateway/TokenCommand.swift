@@ -7,7 +7,8 @@ struct TokenCommand: ParsableCommand {
         commandName: "token",
         abstract: "Create a bearer token and print the tokens-file line that grants it.",
         discussion: """
-            The token is printed once on standard output; the tokens file stores only its SHA-256, so \
+            The token is printed once, on standard error (so that redirecting standard output to \
+            the tokens file stores only the line); the tokens file stores only its SHA-256, so \
             keep the token somewhere safe. Append the line to the file given to `serve --tokens-file` \
             and send the server SIGHUP to load it.
 

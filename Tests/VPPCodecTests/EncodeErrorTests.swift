@@ -74,6 +74,8 @@ import VPPSchema
         let e = try encodeError(#"{"_msgname":"sw_interface_tag_add_del","tag":"\#(exactlyFits)y"}"#)
         #expect(e.kind == .stringTooLong && e.path == "/tag")
         #expect(e.reason.contains("63"))
+        let nul = try encodeError(#"{"_msgname":"sw_interface_tag_add_del","tag":"a\u0000b"}"#)
+        #expect(nul.kind == .invalidValue && nul.path == "/tag")
     }
 
     @Test func aFieldGivenTwiceIsRejectedAtAnyDepth() throws {
