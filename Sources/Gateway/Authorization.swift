@@ -72,10 +72,13 @@ extension Gateway {
 
     /// 403 when the message policy refuses `message`.
     func checkPolicy(_ message: MessageDef) throws(Problem) {
+        if let why = policyRefusal(message) { throw Problem(.forbidden, why) }
+    }
+
+    /// Why the message policy refuses `message` (nil when it serves it).
+    func policyRefusal(_ message: MessageDef) -> String? {
         let isRead = message.kind == .dump || message.kind == .getStream || message.kind == .event
             || CallPolicy.isReadOnly(message.name)
-        if let why = configuration.access.policy.refusal(message.name, isRead: isRead) {
-            throw Problem(.forbidden, why)
-        }
+        return configuration.access.policy.refusal(message.name, isRead: isRead)
     }
 }

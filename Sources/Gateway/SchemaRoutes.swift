@@ -35,10 +35,19 @@ extension Gateway {
             w.raw(",\"module\":"); w.string(m.module)
             w.raw(",\"status\":"); w.string(availability(name, session))
             if m.isDeprecated { w.raw(",\"deprecated\":true") }
+            if isServable(m.kind), policyRefusal(m) != nil { w.raw(",\"denied\":true") }
             w.raw("}")
         }
         w.raw("]}")
         return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(w.bytes))
+    }
+
+    /// Kinds the message policy applies to (what a client sends or subscribes to).
+    private func isServable(_ kind: MessageKind) -> Bool {
+        switch kind {
+        case .request, .dump, .getStream, .eventRegistration, .event: true
+        default: false
+        }
     }
 
     private func availability(_ name: String, _ session: VPPSession?) -> String {
@@ -62,6 +71,7 @@ extension Gateway {
             o.append("crc", .string(m.crc))
             o.append("module", .string(m.module))
             o.append("status", .string(availability(name, client.session)))
+            if isServable(m.kind), let why = policyRefusal(m) { o.append("denied", .string(why)) }
             if case .crcMismatch(_, let vppCRC)? = client.session?.availability.status(of: name) {
                 o.append("vpp_crc", .string(vppCRC))
             }
@@ -129,7 +139,10 @@ extension Gateway {
             return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(cached))
         }
         let options = OpenAPIOptions(serverURL: configuration.publicURL)
-        let body = Array(OpenAPIGenerator(schema: codec.schema, options: options).jsonText().utf8)
+        let policy = configuration.access.policy
+        let generator = OpenAPIGenerator(schema: codec.schema, options: options,
+                                         serves: { policy.refusal($0, isRead: $1) == nil })
+        let body = Array(generator.jsonText().utf8)
         openAPICache.withLock { $0 = (codec, body) }
         return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(body))
     }

@@ -102,8 +102,11 @@ public struct APISurface: Sendable {
     /// dictionary order, so the surface does not use it.
     public let kinds: [String: MessageKind]
 
-    /// Builds the surface of `schema`.
-    public init(schema: Schema) {
+    /// Builds the surface of `schema`. `serves(name, isRead)` says whether the gateway's
+    /// message policy lets a message through (`isRead`: dumps, get/stream calls, events and
+    /// read-only requests); operations it refuses are left out, so generated clients get
+    /// no method that can only answer 403.
+    public init(schema: Schema, serves: (_ name: String, _ isRead: Bool) -> Bool = { _, _ in true }) {
         let types = TypeClassifier(schema: schema)
         var kinds: [String: MessageKind] = [:]
         for request in schema.services.keys.sorted() {
@@ -128,10 +131,12 @@ public struct APISurface: Sendable {
         for name in schema.messageNames {
             guard let m = schema.messages[name], let service = schema.service(for: name) else { continue }
             if Self.isCallWithEvents(m, in: schema), let reply = service.reply, schema.messages[reply] != nil {
-                calls.append(Call(name: name, reply: reply, readOnly: false, queryFields: []))
+                if serves(name, false) { calls.append(Call(name: name, reply: reply, readOnly: false, queryFields: [])) }
                 continue
             }
             guard Self.isOffered(name) else { continue }
+            let isRead = service.pattern == .dump || service.pattern == .getStream || Self.isReadOnly(name)
+            guard serves(name, isRead) else { continue }
             switch service.pattern {
             case .requestReply:
                 guard kinds[name] == .request, let reply = service.reply, schema.messages[reply] != nil else { continue }
@@ -157,7 +162,7 @@ public struct APISurface: Sendable {
             // ping_finished_event ← want_ping_finished_events) are streamed passively: that
             // call's configuration is its caller's, so the stream takes no registration
             // parameters.
-            guard let m = schema.messages[name], kinds[name] == .event,
+            guard let m = schema.messages[name], kinds[name] == .event, serves(name, true),
                   let want = schema.registration(for: name), let w = schema.messages[want] else { continue }
             let enable = w.enableField?.name
             var params: [String] = []

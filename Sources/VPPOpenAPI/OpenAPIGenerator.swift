@@ -34,11 +34,12 @@ public struct OpenAPIGenerator: Sendable {
     /// The routes described.
     public let surface: APISurface
 
-    /// A generator for `schema`.
-    public init(schema: Schema, options: OpenAPIOptions = OpenAPIOptions()) {
+    /// A generator for `schema`; `serves` is the message policy (see `APISurface.init`).
+    public init(schema: Schema, options: OpenAPIOptions = OpenAPIOptions(),
+                serves: (_ name: String, _ isRead: Bool) -> Bool = { _, _ in true }) {
         self.schema = schema
         self.options = options
-        self.surface = APISurface(schema: schema)
+        self.surface = APISurface(schema: schema, serves: serves)
     }
 
     /// The document as JSON text: compact, or indented with two spaces.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Gateway
 import VPPOpenAPI
 import VPPSchema
 import VPPSimulator
@@ -15,7 +16,9 @@ struct OpenAPICommand: ParsableCommand {
             output is deterministic (sorted), so it can be committed and diffed.
 
             With --builtin it describes the simulator's built-in API (what `serve --simulate` serves). \
-            Without --api-dir it reads /usr/share/vpp/api when that folder exists, else the built-in API.
+            Without --api-dir it reads /usr/share/vpp/api when that folder exists, else the built-in API. \
+            --allow, --deny and --read-only are the message policy, as for `serve`: operations it refuses \
+            are left out (by default cli_inband, like a gateway with the default policy).
 
             Examples:
               vpp-gateway openapi --api-dir /usr/share/vpp/api --pretty > openapi.json
@@ -43,6 +46,15 @@ struct OpenAPICommand: ParsableCommand {
     @Flag(help: "Indent the JSON.")
     var pretty = false
 
+    @Option(help: "Only describe messages matching this glob (repeatable), as `serve --allow`.")
+    var allow: [String] = []
+
+    @Option(help: "Leave out messages matching this glob (repeatable), as `serve --deny`.")
+    var deny: [String] = []
+
+    @Flag(help: "Describe only reads, as `serve --read-only`.")
+    var readOnly = false
+
     func validate() throws {
         if builtin && !schema.apiDirectories.isEmpty {
             throw ValidationError("--builtin and --api-dir are exclusive: the built-in API is the simulator's own")
@@ -50,8 +62,10 @@ struct OpenAPICommand: ParsableCommand {
     }
 
     func run() throws {
+        let policy = MessagePolicy(allow: allow, deny: deny, readOnly: readOnly)
         let generator = OpenAPIGenerator(schema: try loadSchema(),
-                                         options: OpenAPIOptions(title: title, serverURL: server, vppVersion: vppVersion))
+                                         options: OpenAPIOptions(title: title, serverURL: server, vppVersion: vppVersion),
+                                         serves: { policy.refusal($0, isRead: $1) == nil })
         var text = generator.jsonText(pretty: pretty)
         if !text.hasSuffix("\n") { text += "\n" }
         if let output {

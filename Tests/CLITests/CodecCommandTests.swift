@@ -53,4 +53,21 @@ import VPPTestSupport
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("/nonexistent: no such file or folder"))
     }
+
+    @Test func openapiDescribesWhatTheMessagePolicyServes() throws {
+        /// The document's path keys (compact JSON: `"/v1/x":{`).
+        func document(_ extra: [String]) throws -> String {
+            let r = try GatewayExecutable.run(["openapi", "--builtin"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            return r.stdout
+        }
+        func has(_ doc: String, _ path: String) -> Bool { doc.contains("\"\(path)\":{") }
+        let standard = try document([])
+        #expect(has(standard, "/v1/show_version") && has(standard, "/v1/sw_interface_set_flags"))
+        #expect(!has(standard, "/v1/cli_inband"), "denied unless allowed, as in serve")
+        #expect(has(try document(["--allow", "*", "--allow", "cli_inband"]), "/v1/cli_inband"))
+        let reads = try document(["--read-only"])
+        #expect(!has(reads, "/v1/sw_interface_set_flags") && has(reads, "/v1/sw_interface_dump"))
+        #expect(!has(try document(["--deny", "sw_interface_*"]), "/v1/sw_interface_dump"))
+    }
 }

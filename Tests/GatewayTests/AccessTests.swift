@@ -108,6 +108,20 @@ import VPPTestSupport
             #expect(try JSONParser.parse(w.body)["detail"]?.stringValue?.contains("read-only") == true)
             #expect(try await h.post("/v1/create_loopback", "{}").status == 403)
             #expect(h.simulator.receivedCount("sw_interface_set_flags") + h.simulator.receivedCount("create_loopback") == 0)
+            // The OpenAPI document and the schema tell the same policy: no operation that can
+            // only answer 403, and the refused messages marked.
+            let doc = try JSONParser.parse(try await h.get("/openapi.json").body)
+            #expect(doc["paths"]?["/v1/show_version"]?["get"] != nil)
+            #expect(doc["paths"]?["/v1/sw_interface_dump"]?["get"] != nil)
+            #expect(doc["paths"]?["/v1/events/sw_interface_event"]?["get"] != nil)
+            #expect(doc["paths"]?["/v1/sw_interface_set_flags"] == nil)
+            #expect(doc["paths"]?["/v1/create_loopback"] == nil)
+            let entry = try JSONParser.parse(try await h.get("/v1/schema/sw_interface_set_flags").body)
+            #expect(entry["denied"]?.stringValue?.contains("read-only") == true)
+            #expect(try JSONParser.parse(try await h.get("/v1/schema/show_version").body)["denied"] == nil)
+            let list = try JSONParser.parse(try await h.get("/v1/schema").body)
+            let denied = list["messages"]?.arrayValue?.filter { $0["denied"] == .bool(true) }.compactMap { $0["name"]?.stringValue } ?? []
+            #expect(denied.contains("sw_interface_set_flags") && !denied.contains("show_version") && !denied.contains("sw_interface_details"))
         }
     }
 }
