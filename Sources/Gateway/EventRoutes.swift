@@ -165,8 +165,9 @@ final class SSESink: EventSink {
             case .vppDisconnected(let reason): (name, data) = ("vpp-disconnected", "{\"reason\":\(JSONValue.string(reason).jsonText)}")
             case .vppConnected: (name, data) = ("vpp-connected", "{\"resync\":true}")
             case .overflow(let n): (name, data) = ("overflow", "{\"dropped\":\(n)}")
-            case .gap(let last, let oldest):
-                (name, data) = ("gap", "{\"last_event_id\":\(last),\"oldest_available\":\(oldest.map(String.init) ?? "null")}")
+            case .gap(let last, let oldest, let unknown):
+                (name, data) = ("gap", "{\"last_event_id\":\(last),\"oldest_available\":\(oldest.map(String.init) ?? "null"),"
+                                    + "\"reason\":\"\(unknown ? "unknown-id" : "too-old")\"}")
             case .registrationFailed(let reason):
                 (name, data) = ("registration-failed", "{\"reason\":\(JSONValue.string(reason).jsonText)}")
             case .shutdown: (name, data) = ("shutdown", "{}")

@@ -434,7 +434,7 @@ public actor EventHub {
         let unknown = lastEventID >= nextSequence   // not an id this hub gave out
         let tooOld = oldest.map { $0 > 0 && lastEventID < $0 - 1 } ?? false
         if unknown || tooOld {
-            _ = s.sink.offer(.control(.gap(lastEventID: lastEventID, oldestAvailable: oldest)))
+            _ = s.sink.offer(.control(.gap(lastEventID: lastEventID, oldestAvailable: oldest, unknownID: unknown)))
         }
         for e in ring.after(lastEventID) {
             let wanted = s.selections.contains { sel in

@@ -45,8 +45,10 @@ public enum ControlEvent: Sendable, Equatable {
     case vppConnected
     /// This subscriber was too slow: this many events were dropped for it.
     case overflow(dropped: Int)
-    /// `Last-Event-ID` is older than the replay ring: events between it and `oldest` are gone.
-    case gap(lastEventID: UInt64, oldestAvailable: UInt64?)
+    /// `Last-Event-ID` is older than the replay ring: events between it and `oldest` are gone;
+    /// or (`unknownID`) it is no id this gateway gave out (another gateway's, a restart's), so
+    /// nothing can be said about what was missed.
+    case gap(lastEventID: UInt64, oldestAvailable: UInt64?, unknownID: Bool = false)
     /// After a reconnect, VPP refused or did not answer the registration this subscriber
     /// depends on (e.g. the plugin is no longer loaded); the stream ends, so that a client
     /// reconnecting gets the failure as an HTTP error instead of a silent stream.

@@ -94,6 +94,12 @@ import VPPTestSupport
             let gap = try await late.next()
             #expect(gap.event == "gap")
             #expect(gap.json?["last_event_id"]?.numberValue?.uint64Value == UInt64(seen[0].id ?? ""))
+            #expect(gap.json?["reason"] == .string("too-old"))
+            // An id this gateway never gave out (later than any it did).
+            let stranger = try await h.events("/v1/events/sw_interface_event?last_event_id=18446744073709551000")
+            let unknown = try await stranger.next()
+            #expect(unknown.event == "gap" && unknown.json?["reason"] == .string("unknown-id"))
+            stranger.close()
             let bad = try await h.get("/v1/events/sw_interface_event", headers: [("Last-Event-ID", "yesterday")])
             #expect(bad.status == 400)
             late.close()

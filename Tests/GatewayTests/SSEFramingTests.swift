@@ -16,6 +16,7 @@ import Testing
         let controls: [ControlEvent] = [
             .vppDisconnected(reason: "socket closed"), .vppConnected, .overflow(dropped: 3),
             .gap(lastEventID: 7, oldestAvailable: 9), .gap(lastEventID: 7, oldestAvailable: nil),
+            .gap(lastEventID: 99, oldestAvailable: 9, unknownID: true),
             .registrationFailed(reason: "want_interface_events is not in VPP's message table"), .shutdown,
         ]
         var seen: Set<String> = []
