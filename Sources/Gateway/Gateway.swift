@@ -236,10 +236,12 @@ public final class Gateway: Sendable {
         case .index, .healthz, .readyz:
             guard let answer = try quickAnswer(route, request) else { throw Problem(.notFound, "no route for \(request.path)") }
             return answer
-        case .metrics: try allow(request, ["GET"]); return await metricsPage()
-        case .openAPI: try allow(request, ["GET"]); return try openAPIDocument()
-        case .schemaList: try allow(request, ["GET"]); return try schemaList()
-        case .schemaItem(let name): try allow(request, ["GET"]); return try schemaItem(name)
+        // Documents answer HEAD too (libmicrohttpd leaves the body out); calls, dumps and
+        // event streams do not: a HEAD would make VPP do the work for nothing.
+        case .metrics: try allow(request, ["GET", "HEAD"]); return await metricsPage()
+        case .openAPI: try allow(request, ["GET", "HEAD"]); return try openAPIDocument()
+        case .schemaList: try allow(request, ["GET", "HEAD"]); return try schemaList()
+        case .schemaItem(let name): try allow(request, ["GET", "HEAD"]); return try schemaItem(name)
         case .decode: try allow(request, ["POST"]); return try decode(request)
         case .encode(let name): try allow(request, ["POST"]); return try encode(name, request)
         case .events(let name): try allow(request, ["GET"]); return try await events(name, request)

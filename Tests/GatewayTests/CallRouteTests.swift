@@ -105,6 +105,13 @@ import VPPTestSupport
             #expect(wrongMethod.status == 405)
             #expect(wrongMethod.header("allow") == "POST")
             #expect(try await h.request("DELETE", "/v1/schema").status == 405)
+            // Documents answer HEAD; a call would make VPP work for nothing.
+            for path in ["/openapi.json", "/v1/schema", "/v1/schema/show_version", "/metrics", "/healthz"] {
+                let head = try await h.request("HEAD", path)
+                #expect(head.status == 200 && head.body.isEmpty, "\(path)")
+            }
+            let headCall = try await h.request("HEAD", "/v1/show_version")
+            #expect(headCall.status == 405 && headCall.header("allow") == "GET, POST")
             #expect(try await h.get("/nope").status == 404)
         }
     }
