@@ -164,12 +164,27 @@ extension Gateway {
 
 /// Content negotiation for the few places where it matters.
 enum Negotiation {
-    /// True when `Accept` asks for NDJSON (`application/x-ndjson` or `application/jsonl`)
-    /// over JSON.
+    private static let lineTypes: Set<String> = ["application/x-ndjson", "application/jsonl", "application/json-seq"]
+
+    /// True when `Accept` asks for NDJSON (`application/x-ndjson`, `application/jsonl`) over
+    /// JSON, weighing q-values (RFC 9110 §12.5.1): NDJSON must be named, with a q above
+    /// that of `application/json` and at least that of a wildcard (`*/*`, `application/*`),
+    /// which it is more specific than. Equal weights keep JSON, the default.
     static func prefersNDJSON(_ accept: String?) -> Bool {
         guard let accept = accept?.lowercased() else { return false }
-        return accept.contains("application/x-ndjson") || accept.contains("application/jsonl")
-            || accept.contains("application/json-seq")
+        var lines = 0.0, json = 0.0, wildcard = 0.0
+        for range in accept.split(separator: ",") {
+            let parts = range.split(separator: ";").map { String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }
+            guard let type = parts.first, !type.isEmpty else { continue }
+            var q = 1.0
+            for p in parts.dropFirst() where p.hasPrefix("q=") {
+                q = Double(p.dropFirst(2)).map { min(max($0, 0), 1) } ?? 0
+            }
+            if lineTypes.contains(type) { lines = max(lines, q) }
+            else if type == "application/json" { json = max(json, q) }
+            else if type == "*/*" || type == "application/*" { wildcard = max(wildcard, q) }
+        }
+        return lines > 0 && lines > json && lines >= wildcard
     }
 }
 

@@ -193,6 +193,14 @@ import VPPTestSupport
             #expect(try json(filtered).arrayValue?.count == 11) // loop999, loop9990…loop9999
             let empty = try await h.get("/v1/sw_interface_dump?sw_if_index=123456")
             #expect(empty.text == "[]")
+            // Accept's q-values decide; NDJSON must be asked for by name.
+            for (accept, type) in [("application/x-ndjson;q=0.1, application/json", "application/json"),
+                                   ("application/json;q=0.5, application/x-ndjson", "application/x-ndjson"),
+                                   ("application/x-ndjson, */*;q=0.8", "application/x-ndjson"),
+                                   ("*/*", "application/json"), ("application/x-ndjson;q=0", "application/json")] {
+                let r = try await h.get("/v1/sw_interface_dump?sw_if_index=1", headers: [("Accept", accept)])
+                #expect(r.header("content-type") == type, "\(accept)")
+            }
         }
     }
 
