@@ -32,10 +32,18 @@ struct DecodeCommand: ParsableCommand {
 
     func run() throws {
         let codec = try schema.loadCodec()
+        // Checked once, before any input: every line would fail the same way.
+        guard codec.schema.message(message) != nil else {
+            StandardError.print("vpp-gateway: no message \(message) in the loaded API (see `vpp-gateway schema`)")
+            throw ExitCode(2)
+        }
         var inputs: [(label: String, bytes: [UInt8]?)] = []
         if let binary {
-            guard let data = FileManager.default.contents(atPath: binary) else {
-                StandardError.print("vpp-gateway: cannot read \(binary)")
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: binary))
+            } catch {
+                StandardError.print("vpp-gateway: cannot read \(binary): \((error as NSError).localizedDescription)")
                 throw ExitCode(2)
             }
             inputs.append((binary, Array(data)))

@@ -12,6 +12,12 @@ import VPPTestSupport
         #expect(r.stdout == "{\"_msgname\":\"control_ping_reply\",\"_crc\":\"f6b0b8ca\",\"retval\":0,\"vpe_pid\":12345}\n")
         #expect(r.stderr.contains("input 2: not hex"))
         #expect(r.stderr.contains("input 3: /context: message truncated"))
+        // An unknown message is one error up front, not one per line.
+        let unknown = try GatewayExecutable.run(["decode"] + api + ["--message", "nope", "00", "01"])
+        #expect(unknown.status == 2 && unknown.stdout.isEmpty)
+        #expect(unknown.stderr.split(separator: "\n").count == 1 && unknown.stderr.contains("no message nope"))
+        let unreadable = try GatewayExecutable.run(["decode"] + api + ["--message", "control_ping", "--binary", "/nonexistent/msg.bin"])
+        #expect(unreadable.status == 2 && unreadable.stderr.contains("cannot read /nonexistent/msg.bin: "))
     }
 
     @Test func decodeReadsStandardInputLines() throws {
