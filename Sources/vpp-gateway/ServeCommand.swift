@@ -192,8 +192,11 @@ struct ServeCommand: AsyncParsableCommand {
             guard rest.hasPrefix(":"), let port = UInt16(rest.dropFirst()) else { throw ValidationError("--listen: expected [IPv6]:PORT") }
             return (host, port)
         }
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
+        guard let colon = text.lastIndex(of: ":") else {
             throw ValidationError("--listen: expected HOST:PORT, got \(text)")
+        }
+        guard let port = UInt16(text[text.index(after: colon)...]) else {
+            throw ValidationError("--listen: the port of \(text) must be a number from 0 to 65535")
         }
         return (String(text[..<colon]), port)
     }

@@ -45,6 +45,8 @@ import VPPTestSupport
         try #"{"lsiten":"x"}"#.write(toFile: file, atomically: true, encoding: .utf8)
         let typo = try GatewayExecutable.run(["serve", "--print-config", "--config", file])
         #expect(typo.status == 2 && typo.stderr.contains("unknown setting \"lsiten\""))
+        let port = try GatewayExecutable.run(["serve", "--listen", "127.0.0.1:99999"])
+        #expect(port.status == 2 && port.stderr.contains("must be a number from 0 to 65535"))
     }
 
     @Test func servingBeyondLoopbackWithoutTokensIsRefused() throws {
