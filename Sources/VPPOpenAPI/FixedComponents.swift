@@ -46,10 +46,12 @@ enum FixedComponents {
     static let sseDescription = """
         Framing: each VPP event is one SSE event with `id:` a per-stream monotonic sequence number, \
         `event:` the message name and `data:` the event in canonical JSON on one line. Control \
-        events, with a JSON object as data: `vpp-disconnected` (the gateway lost VPP), \
+        events, with a JSON object as data: `vpp-disconnected` (the gateway lost VPP, or a stream \
+        opened while VPP is away starts with it: the registration is made when VPP connects), \
         `vpp-connected` (VPP is back and the registration renewed: events may have been missed, \
         resynchronise), `overflow` (this subscriber was too slow and events were dropped; data \
-        gives how many), `gap` (the Last-Event-ID asked for is older than the replay ring), \
+        gives how many), `gap` (the Last-Event-ID asked for is older than the replay ring, \
+        `reason` too-old, or not an id this gateway gave out, `reason` unknown-id), \
         `registration-failed` (after a reconnect VPP refused the registration again, e.g. its plugin \
         is gone; the stream ends, and reconnecting reports the failure as an HTTP error) and \
         `shutdown` (the gateway is stopping; the stream ends). A comment line is sent as a \
@@ -177,7 +179,7 @@ enum FixedComponents {
             ])),
             ("SSEControl", object([
                 ("type", str("object")),
-                ("description", str("The data of a control event: `reason` (vpp-disconnected, registration-failed), `resync` (vpp-connected), `dropped` (overflow), `last_event_id` and `oldest_available` (gap); shutdown has none.")),
+                ("description", str("The data of a control event: `reason` (vpp-disconnected, registration-failed, gap), `resync` (vpp-connected), `dropped` (overflow), `last_event_id` and `oldest_available` (gap); shutdown has none.")),
                 ("properties", object([
                     ("reason", object([("type", str("string"))])),
                     ("resync", object([("type", str("boolean"))])),
